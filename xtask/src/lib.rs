@@ -1,4 +1,62 @@
 //! touchpoint: the two-touchpoint PostgreSQL migration workflow, as a
 //! `cargo xtask`. See `docs/ARCHITECTURE.md` for the map.
 
+pub mod commands;
+pub mod flags;
 pub mod migration;
+pub mod pg;
+pub mod project;
+pub mod sql;
+
+use std::fmt;
+
+/// How a command that ran to the end went: clean (exit 0) or with findings
+/// it has printed (exit 1). Failures are errors (exit 1), and [`BadInput`]
+/// errors exit 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Clean,
+    Findings,
+}
+
+/// The user asked for something that cannot be done as asked (exit 2).
+#[derive(Debug)]
+pub struct BadInput(pub String);
+
+impl fmt::Display for BadInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+/// Runs the parsed command line.
+pub fn run(args: flags::Xtask) -> anyhow::Result<Outcome> {
+    use flags::{Cmd, MigrationCmd};
+    let project = project::Project::new(args.project_dir.unwrap_or_else(project::default_root));
+    match args.cmd {
+        Cmd::Migration(MigrationCmd::New(a)) => {
+            let fields = migration::render::NewFields {
+                title: a.title,
+                issue: a.issue,
+                problem: a.problem,
+                solution: a.solution,
+                tables: a.tables,
+            };
+            let date = a.date.unwrap_or_else(|| chrono::Local::now().date_naive());
+            let path = commands::new::run(&project, &fields, date)?;
+            let shown = path.strip_prefix(&project.root).unwrap_or(&path);
+            println!("{}", shown.display());
+            eprintln!(
+                "next: fill in the header and the SQL, then `cargo xtask migration review {}`",
+                shown.display()
+            );
+            Ok(Outcome::Clean)
+        }
+        Cmd::Migration(MigrationCmd::Status(a)) => commands::status::run(&project, a.format),
+        Cmd::Db(cmd) => commands::db::run(&project, cmd).map(|()| Outcome::Clean),
+        Cmd::Bench(cmd) => commands::bench::run(&project, cmd).map(|()| Outcome::Clean),
+        Cmd::Fuzz(a) => commands::fuzz::run(a.seconds, a.seed),
+    }
+}

@@ -72,13 +72,11 @@ impl Migration {
         let mut no_transaction = false;
         let mut seen_sql = false;
         let mut offset = exec_start;
-        let mut line_no = header.as_ref().map_or(1, |h| h.last_line + 1);
-        for raw in source[exec_start..].split_inclusive('\n') {
+        let first_line = header.as_ref().map_or(1, |h| h.last_line + 1);
+        for (this_line, raw) in (first_line..).zip(source[exec_start..].split_inclusive('\n')) {
             let range = offset..offset + raw.len();
             offset += raw.len();
             let line = raw.trim();
-            let this_line = line_no;
-            line_no += 1;
             if !line.starts_with("--") {
                 seen_sql |=
                     !line.is_empty() && verify_marker.is_none() && rollback_marker.is_none();

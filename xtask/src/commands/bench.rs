@@ -1,0 +1,213 @@
+//! `bench ...`: speed figures, each against a baseline measured in the same
+//! run, printed as ratios. Benchmarks are never tests: a slow machine should
+//! not fail the suite.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use chrono::NaiveDate;
+use xshell::{cmd, Shell};
+
+use crate::flags::BenchCmd;
+use crate::migration::render::{new_migration, NewFields};
+use crate::migration::{Checksum, MigrationName};
+use crate::pg::cluster::{scratch_base, tempfile_dir};
+use crate::pg::{Cluster, Throwaway};
+use crate::project::Project;
+
+pub fn run(_project: &Project, cmd: BenchCmd) -> Result<()> {
+    match cmd {
+        BenchCmd::Status { files } => status(files),
+        BenchCmd::DbStart => db_start(),
+    }
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> Result<T>) -> Result<Duration> {
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        f()?;
+        samples.push(t.elapsed());
+    }
+    Ok(median(samples))
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Writes `count` realistic migrations into `<dir>/migrations`.
+pub fn generate_migrations(dir: &Path, count: usize) -> Result<()> {
+    let migrations = dir.join("migrations");
+    std::fs::create_dir_all(&migrations)?;
+    let start = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+    for i in 1..=count {
+        let date = start + chrono::Days::new(i as u64 / 3);
+        let table = format!("service_ops.bench_{i:04}");
+        let fields = NewFields {
+            title: format!("Create bench table {i}"),
+            issue: Some(format!("BENCH-{i}")),
+            problem: Some("The benchmark needs many realistic files.".into()),
+            solution: Some(format!("Create {table} with an index.")),
+            tables: vec![table.clone()],
+        };
+        let mut text = new_migration(&fields, date);
+        let body = format!(
+            "CREATE TABLE IF NOT EXISTS {table} (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    packet_id bigint NOT NULL,\n    note text,\n    created_at timestamptz NOT NULL DEFAULT now()\n);\nCREATE INDEX IF NOT EXISTS idx_bench_{i:04}_packet ON {table} (packet_id);\n"
+        );
+        text = text.replacen(
+            "\n\n-- migrate:verify",
+            &format!("\n{body}\n-- migrate:verify"),
+            1,
+        );
+        text.push_str(&format!("DROP TABLE IF EXISTS {table};\n"));
+        let name = MigrationName::new(date, i as u32, &format!("create_bench_table_{i}"));
+        std::fs::write(migrations.join(name.file_name()), text)?;
+    }
+    Ok(())
+}
+
+fn status(files: usize) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    generate_migrations(dir.path(), files)?;
+    let project = Project::new(dir.path());
+    let runs = 7;
+
+    // Baseline: the floor any offline status must pay, reading and hashing
+    // every file.
+    let floor = time(runs, || {
+        let mut n = 0usize;
+        for name in project.migration_file_names()? {
+            let text = std::fs::read_to_string(project.migrations_dir().join(name))?;
+            n += Checksum::of_normalized(&text).0[0] as usize;
+        }
+        Ok(n)
+    })?;
+    let in_process = time(runs, || {
+        let set = project.load_migrations()?;
+        Ok(crate::commands::status::render_text(&project, &set).len())
+    })?;
+    let exe = std::env::current_exe()?;
+    let sh = Shell::new()?;
+    let root = dir.path();
+    let process = time(runs, || {
+        cmd!(sh, "{exe} migration status --offline --project-dir {root}")
+            .ignore_stdout()
+            .quiet()
+            .run()
+            .context("status --offline failed")
+    })?;
+    let true_exe = time(runs, || cmd!(sh, "true").quiet().run().map_err(Into::into))?;
+    println!(
+        "migration status --offline over {files} generated files, median of {runs} warm runs:"
+    );
+    println!("  baseline: read + sha256 every file      {}", ms(floor));
+    println!(
+        "  status, in process                      {}  ({:.2}x baseline)",
+        ms(in_process),
+        in_process.as_secs_f64() / floor.as_secs_f64()
+    );
+    println!(
+        "  status, whole command (binary start-up) {}  ({:.2}x baseline; spawning `true` costs {})",
+        ms(process),
+        process.as_secs_f64() / floor.as_secs_f64(),
+        ms(true_exe)
+    );
+    println!("  target: whole command under 100 ms");
+    Ok(())
+}
+
+fn db_start() -> Result<()> {
+    let runs = 5;
+    let base = scratch_base();
+    println!(
+        "time until a new cluster accepts connections, median of {runs}, in {}:",
+        base.display()
+    );
+
+    let fresh = time(runs, || {
+        let dir = tempfile_dir(&base, "touchpoint-bench-")?;
+        let c = Cluster::in_dir(dir)?;
+        c.start()?;
+        c.remove()
+    })?;
+    // Warm the initdb cache before timing throwaway clusters.
+    drop(Throwaway::start()?);
+    let throwaway = time(runs, || Throwaway::start().map(drop))?;
+
+    // Baseline: the same two server commands typed by hand.
+    let bin = crate::pg::Binaries::find()?;
+    let sh = Shell::new()?;
+    let root =
+        std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)?;
+    let by_hand = time(runs, || {
+        let dir = tempfile_dir(&base, "touchpoint-bench-hand-")?;
+        let data = dir.join("data");
+        let log = dir.join("log");
+        let (initdb, pg_ctl) = (bin.bindir.join("initdb"), bin.bindir.join("pg_ctl"));
+        let opts = format!("-c listen_addresses='' -k {} -c fsync=off", dir.display());
+        let as_owner = |tool: &Path| {
+            if root {
+                sh.cmd("runuser").args(["-u", "postgres", "--"]).arg(tool)
+            } else {
+                sh.cmd(tool)
+            }
+        };
+        if root {
+            cmd!(sh, "chown postgres {dir}").quiet().run()?;
+        }
+        as_owner(&initdb)
+            .args([
+                "-D".as_ref(),
+                data.as_os_str(),
+                "-U".as_ref(),
+                "postgres".as_ref(),
+            ])
+            .args(["--auth=trust", "--no-sync"])
+            .quiet()
+            .ignore_stdout()
+            .run()?;
+        as_owner(&pg_ctl)
+            .args([
+                "start".as_ref(),
+                "-D".as_ref(),
+                data.as_os_str(),
+                "-l".as_ref(),
+                log.as_os_str(),
+            ])
+            .args(["-w", "-o", &opts])
+            .quiet()
+            .ignore_stdout()
+            .run()?;
+        as_owner(&pg_ctl)
+            .args(["stop".as_ref(), "-D".as_ref(), data.as_os_str()])
+            .args(["-m", "fast", "-w"])
+            .quiet()
+            .ignore_stdout()
+            .run()?;
+        std::fs::remove_dir_all(&dir)?;
+        Ok(())
+    })?;
+    println!(
+        "  baseline: initdb + pg_ctl start + stop by hand  {}",
+        ms(by_hand)
+    );
+    println!(
+        "  db start on a new cluster (+ stop, remove)      {}  ({:.2}x baseline)",
+        ms(fresh),
+        fresh.as_secs_f64() / by_hand.as_secs_f64()
+    );
+    println!(
+        "  test cluster from the initdb cache (+ remove)   {}  ({:.2}x baseline)",
+        ms(throwaway),
+        throwaway.as_secs_f64() / by_hand.as_secs_f64()
+    );
+    println!("  target: about a second");
+    Ok(())
+}

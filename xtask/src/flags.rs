@@ -1,0 +1,137 @@
+//! The command line, in one place. Each command is a module under
+//! `commands/` that the binary dispatches to.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// touchpoint: reviewed, tracked and verified PostgreSQL migrations.
+///
+/// The workflow has two touchpoints. 1: write the migration (`migration new`)
+/// and have it reviewed (`migration review`). 2: apply it (`migration apply`)
+/// and update the source of truth (`migration sync`). `migration status`
+/// says, for every file, which step comes next.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    version,
+    max_term_width = 100
+)]
+pub struct Xtask {
+    /// The repository holding migrations/ and current_schema/ (default: the
+    /// workspace this xtask belongs to).
+    #[arg(
+        long,
+        global = true,
+        env = "TOUCHPOINT_PROJECT_DIR",
+        value_name = "DIR"
+    )]
+    pub project_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Write, inspect and run migrations.
+    #[command(subcommand)]
+    Migration(MigrationCmd),
+    /// The embedded throwaway PostgreSQL under target/ (start, stop, url ...).
+    #[command(subcommand)]
+    Db(DbCmd),
+    /// Benchmarks for developers of touchpoint; each prints figures as
+    /// ratios against a baseline measured in the same run.
+    #[command(subcommand)]
+    Bench(BenchCmd),
+    /// Fuzz the SQL lexer and statement splitter for a while.
+    Fuzz(FuzzArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrationCmd {
+    /// Create migrations/<date>_<NN>_<slug>.sql with the header to fill in.
+    ///
+    /// NN is the highest number in migrations/ plus one. The file is never
+    /// overwritten. Example:
+    ///   cargo xtask migration new "Add processing time minutes" --tables service_ops.packet
+    New(NewArgs),
+    /// List every migration with its touchpoint progress and next command.
+    Status(StatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// What the migration does, in a few words; it becomes the slug.
+    pub title: String,
+    /// The ticket and problem, for the `Issue:` line.
+    #[arg(long)]
+    pub issue: Option<String>,
+    /// What is wrong today (`PROBLEM:`).
+    #[arg(long)]
+    pub problem: Option<String>,
+    /// What the migration changes (`SOLUTION:`).
+    #[arg(long)]
+    pub solution: Option<String>,
+    /// Tables the migration changes, comma-separated (`AFFECTED TABLES:`).
+    #[arg(long, value_delimiter = ',', value_name = "SCHEMA.TABLE,...")]
+    pub tables: Vec<String>,
+    /// Date for the file name and header (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Read only the files, not a database: touchpoint progress from the
+    /// header stamps, checksums and problems with names or numbering.
+    #[arg(long)]
+    pub offline: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCmd {
+    /// Create (first time) and start the cluster; prints how to connect.
+    Start,
+    /// Stop the cluster; no server process is left behind.
+    Stop,
+    /// Say whether the cluster is running, stopped or not created.
+    Status,
+    /// Print a connection URL that psql and touchpoint accept
+    /// (psql "$(cargo xtask db url)").
+    Url,
+    /// Delete the cluster and start an empty one.
+    Reset,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCmd {
+    /// `migration status --offline` over generated migration files, against
+    /// reading and hashing the same files.
+    Status {
+        #[arg(long, default_value_t = 1000)]
+        files: usize,
+    },
+    /// Time for a new throwaway cluster to accept connections, against
+    /// initdb plus pg_ctl start run by hand.
+    DbStart,
+}
+
+#[derive(Debug, Args)]
+pub struct FuzzArgs {
+    /// How long to run.
+    #[arg(long, default_value_t = 60)]
+    pub seconds: u64,
+    /// Seed for the input generator (default: from the clock).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}

@@ -1,0 +1,166 @@
+//! The project on disk: where the migrations live, and reading them into
+//! models. A file that cannot be read or parsed becomes a [`FileProblem`]
+//! naming it, and the rest of the set is still read.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::migration::{Migration, MigrationName};
+
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub root: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileProblem {
+    /// Path relative to the project root.
+    pub file: String,
+    /// 1-based line, when the problem is on one.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// Every migration that could be read, ordered by NN, and the problems met.
+#[derive(Debug, Default)]
+pub struct MigrationSet {
+    pub migrations: Vec<Migration>,
+    pub problems: Vec<FileProblem>,
+}
+
+impl Project {
+    pub fn new(root: impl Into<PathBuf>) -> Project {
+        Project { root: root.into() }
+    }
+
+    pub fn migrations_dir(&self) -> PathBuf {
+        self.root.join("migrations")
+    }
+
+    /// `migrations/<file>` as shown to people.
+    pub fn display_path(&self, file_name: &str) -> String {
+        format!("migrations/{file_name}")
+    }
+
+    /// File names in `migrations/` that look like migrations (`*.sql`, not
+    /// hidden), sorted. Other files (a README) are left alone.
+    pub fn migration_file_names(&self) -> Result<Vec<String>> {
+        let dir = self.migrations_dir();
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot read {}", dir.display()))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || !name.ends_with(".sql") {
+                continue;
+            }
+            names.push(name);
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    pub fn load_migrations(&self) -> Result<MigrationSet> {
+        let mut set = MigrationSet::default();
+        let mut by_number: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+        for file_name in self.migration_file_names()? {
+            let file = self.display_path(&file_name);
+            let problem = |line, message: String| FileProblem {
+                file: file.clone(),
+                line,
+                message,
+            };
+            let name = match MigrationName::parse(&file_name) {
+                Ok(n) => n,
+                Err(e) => {
+                    set.problems.push(problem(None, e.to_string()));
+                    continue;
+                }
+            };
+            by_number.entry(name.number).or_default().push(file.clone());
+            let bytes = match fs::read(self.migrations_dir().join(&file_name)) {
+                Ok(b) => b,
+                Err(e) => {
+                    set.problems
+                        .push(problem(None, format!("cannot read the file: {e}")));
+                    continue;
+                }
+            };
+            let text = match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(e) => {
+                    let at = e.utf8_error().valid_up_to();
+                    let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
+                    set.problems.push(problem(
+                        Some(line),
+                        format!(
+                            "the file is not UTF-8 (bad byte at offset {at}); save it as UTF-8"
+                        ),
+                    ));
+                    continue;
+                }
+            };
+            match Migration::parse(name, &text) {
+                Ok(m) => set.migrations.push(m),
+                Err(e) => set.problems.push(problem(Some(e.line), e.message)),
+            }
+        }
+        for (number, files) in by_number.iter().filter(|(_, f)| f.len() > 1) {
+            for file in files {
+                let others: Vec<&str> = files
+                    .iter()
+                    .filter(|f| *f != file)
+                    .map(String::as_str)
+                    .collect();
+                set.problems.push(FileProblem {
+                    file: file.clone(),
+                    line: None,
+                    message: format!(
+                        "NN {number:02} is also used by {}; renumber one of them to the next free NN ({:02})",
+                        others.join(", "),
+                        by_number.keys().last().map_or(1, |n| n + 1)
+                    ),
+                });
+            }
+        }
+        set.migrations
+            .sort_by(|a, b| (a.name.number, &a.name.stem).cmp(&(b.name.number, &b.name.stem)));
+        set.problems.sort_by(|a, b| a.file.cmp(&b.file));
+        Ok(set)
+    }
+
+    /// The highest NN used by any file whose name parses.
+    pub fn highest_number(&self) -> Result<Option<u32>> {
+        Ok(self
+            .migration_file_names()?
+            .iter()
+            .filter_map(|n| MigrationName::parse(n).ok())
+            .map(|n| n.number)
+            .max())
+    }
+}
+
+/// The project root: `--project-dir`, else `TOUCHPOINT_PROJECT_DIR`, else the
+/// workspace this xtask was built in.
+pub fn default_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}

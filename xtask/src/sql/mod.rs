@@ -1,0 +1,6 @@
+//! Reading PostgreSQL SQL: tokens with byte spans and line:col positions,
+//! and statements. Review rules, per-statement execution and the git hook
+//! all see SQL through this module.
+
+pub mod lexer;
+pub mod split;

@@ -1,0 +1,4 @@
+-- expect: statements=2 errors=1
+SELECT 1;
+SELECT 2 /* outer /* inner */ still in the outer comment;
+SELECT 3;

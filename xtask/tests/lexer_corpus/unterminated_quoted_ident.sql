@@ -1,0 +1,3 @@
+-- expect: statements=1 errors=1
+SELECT "never closed; FROM t;
+SELECT 2;

@@ -1,0 +1,5 @@
+-- expect: statements=0 errors=0
+
+   	
+
+
