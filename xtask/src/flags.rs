@@ -57,8 +57,110 @@ pub enum MigrationCmd {
     /// overwritten. Example:
     ///   cargo xtask migration new "Add processing time minutes" --tables service_ops.packet
     New(NewArgs),
-    /// List every migration with its touchpoint progress and next command.
+    /// List every migration: applied / pending / changed / failed in the
+    /// database, its touchpoint progress, and the next command.
     Status(StatusArgs),
+    /// Run the pending migrations: each in one transaction with its verify
+    /// queries and its tracking row; then tick its Executed stamp.
+    ///
+    /// Takes an advisory lock so that only one apply runs at a time; stops
+    /// when an applied file has changed, when a file is out of order, or when
+    /// a verify check fails. Example:
+    ///   cargo xtask migration apply --rehearse   (run everything, roll back)
+    Apply(ApplyArgs),
+    /// Undo applied migrations, newest first, with their rollback SQL.
+    Rollback(RollbackArgs),
+    /// Record migrations up to NN as applied without running them (for a
+    /// database that already has their schema).
+    Baseline(BaselineArgs),
+    /// Mend the history on purpose: re-record a changed file's checksum,
+    /// drop a failed no-transaction record, forget a deleted file.
+    Repair(RepairArgs),
+}
+
+/// Where the migrations are recorded and run.
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    /// The target database, as a libpq URL or `key=value` string [default:
+    /// DATABASE_URL, else the embedded PostgreSQL, started on demand].
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// The tracking table.
+    #[arg(
+        long,
+        env = "TOUCHPOINT_TRACKING_TABLE",
+        default_value = "public.schema_migrations",
+        value_name = "SCHEMA.NAME"
+    )]
+    pub tracking_table: String,
+    /// Seconds to wait for the migration lock held by another apply.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub lock_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Stop after the migration numbered NN.
+    #[arg(long, value_name = "NN")]
+    pub target: Option<u32>,
+    /// Run and verify everything in one transaction, then roll it back;
+    /// no file is changed.
+    #[arg(long)]
+    pub rehearse: bool,
+    /// Apply a pending migration numbered below the newest applied one.
+    #[arg(long)]
+    pub allow_out_of_order: bool,
+    /// Apply into a database that has tables but no history (the
+    /// migrations must be idempotent).
+    #[arg(long)]
+    pub baseline_existing: bool,
+    /// Do not tick Executed stamps in the files (CI).
+    #[arg(long)]
+    pub no_stamp: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Roll back the N most recent migrations.
+    #[arg(long, value_name = "N", conflicts_with = "to")]
+    pub last: Option<usize>,
+    /// Roll back every migration numbered above NN.
+    #[arg(long, value_name = "NN")]
+    pub to: Option<u32>,
+    /// Run the rollbacks in one transaction, then undo them.
+    #[arg(long)]
+    pub rehearse: bool,
+    /// Do not reopen the Executed / Synced stamps in the files.
+    #[arg(long)]
+    pub no_stamp: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Record every migration up to and including NN.
+    #[arg(long, value_name = "NN")]
+    pub to: u32,
+    /// Why (stored with each record).
+    #[arg(long)]
+    pub reason: String,
+    /// Do not tick Executed stamps in the files.
+    #[arg(long)]
+    pub no_stamp: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RepairArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Why (stored in the tracking table).
+    #[arg(long)]
+    pub reason: String,
 }
 
 #[derive(Debug, Args)]
@@ -88,6 +190,8 @@ pub struct StatusArgs {
     /// header stamps, checksums and problems with names or numbering.
     #[arg(long)]
     pub offline: bool,
+    #[command(flatten)]
+    pub db: DbArgs,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

@@ -44,7 +44,7 @@ pub fn run(args: flags::Xtask) -> anyhow::Result<Outcome> {
                 solution: a.solution,
                 tables: a.tables,
             };
-            let date = a.date.unwrap_or_else(|| chrono::Local::now().date_naive());
+            let date = a.date.unwrap_or_else(today);
             let path = commands::new::run(&project, &fields, date)?;
             let shown = path.strip_prefix(&project.root).unwrap_or(&path);
             println!("{}", shown.display());
@@ -54,9 +54,80 @@ pub fn run(args: flags::Xtask) -> anyhow::Result<Outcome> {
             );
             Ok(Outcome::Clean)
         }
-        Cmd::Migration(MigrationCmd::Status(a)) => commands::status::run(&project, a.format),
+        Cmd::Migration(MigrationCmd::Status(a)) if a.offline => {
+            commands::status::run(&project, a.format)
+        }
+        Cmd::Migration(MigrationCmd::Status(a)) => {
+            let (db, table, _) = database(&project, &a.db)?;
+            commands::status::run_online(&project, &db, &table, a.format)
+        }
+        Cmd::Migration(MigrationCmd::Apply(a)) => {
+            let (db, table, lock_wait) = database(&project, &a.db)?;
+            let opts = commands::apply::Options {
+                target: a.target,
+                rehearse: a.rehearse,
+                allow_out_of_order: a.allow_out_of_order,
+                baseline_existing: a.baseline_existing,
+                lock_wait,
+                table,
+                stamp: !a.no_stamp,
+                today: today(),
+            };
+            commands::apply::run(&project, &db, &opts)
+        }
+        Cmd::Migration(MigrationCmd::Rollback(a)) => {
+            let (db, table, lock_wait) = database(&project, &a.db)?;
+            let opts = commands::rollback::Options {
+                last: a.last,
+                to: a.to,
+                rehearse: a.rehearse,
+                lock_wait,
+                table,
+                stamp: !a.no_stamp,
+            };
+            commands::rollback::run(&project, &db, &opts)
+        }
+        Cmd::Migration(MigrationCmd::Baseline(a)) => {
+            let (db, table, lock_wait) = database(&project, &a.db)?;
+            let opts = commands::baseline::Options {
+                to: a.to,
+                reason: a.reason,
+                lock_wait,
+                table,
+                stamp: !a.no_stamp,
+                today: today(),
+            };
+            commands::baseline::run(&project, &db, &opts)
+        }
+        Cmd::Migration(MigrationCmd::Repair(a)) => {
+            let (db, table, lock_wait) = database(&project, &a.db)?;
+            let opts = commands::repair::Options {
+                reason: a.reason,
+                lock_wait,
+                table,
+            };
+            commands::repair::run(&project, &db, &opts)
+        }
         Cmd::Db(cmd) => commands::db::run(&project, cmd).map(|()| Outcome::Clean),
         Cmd::Bench(cmd) => commands::bench::run(&project, cmd).map(|()| Outcome::Clean),
         Cmd::Fuzz(a) => commands::fuzz::run(a.seconds, a.seed),
     }
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// The target database, the tracking table and the lock wait of a command.
+fn database(
+    project: &project::Project,
+    args: &flags::DbArgs,
+) -> anyhow::Result<(
+    pg::connect::Database,
+    pg::tracking::TableName,
+    std::time::Duration,
+)> {
+    let table = pg::tracking::TableName::parse(&args.tracking_table).map_err(BadInput)?;
+    let db = pg::connect::Database::resolve(args.database_url.as_deref(), &project.root)?;
+    Ok((db, table, std::time::Duration::from_secs(args.lock_timeout)))
 }

@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::migration::{Migration, MigrationName};
+use chrono::NaiveDate;
+
+use crate::migration::header::set_stamp;
+use crate::migration::{Migration, MigrationName, StampState, Touchpoint};
 
 #[derive(Debug, Clone)]
 pub struct Project {
@@ -163,4 +166,60 @@ pub fn default_root() -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+impl Project {
+    /// Ticks `tp` in the file of `m` with its checksum: the file is read
+    /// again (it may have changed since it was loaded), and refused when its
+    /// checksum is no longer `m`'s; the new text replaces it atomically.
+    pub fn stamp(&self, m: &Migration, tp: Touchpoint, today: NaiveDate) -> Result<()> {
+        let path = self.migrations_dir().join(m.name.file_name());
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let now = Migration::parse(m.name.clone(), &text)
+            .map_err(|e| anyhow::anyhow!("{}:{e}", self.display_path(&m.name.file_name())))?;
+        if now.checksum != m.checksum {
+            anyhow::bail!(
+                "{} changed while touchpoint was working on it; its {} stamp was not written",
+                self.display_path(&m.name.file_name()),
+                tp.label()
+            );
+        }
+        if matches!(now.stamp_state(tp), StampState::Current(_)) {
+            return Ok(());
+        }
+        let stamped = set_stamp(&text, tp, today, &m.checksum)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", self.display_path(&m.name.file_name())))?;
+        write_atomic(&path, &stamped)
+    }
+}
+
+impl Project {
+    /// Reopens `tp` in the file named `file_name` (after a rollback). A file
+    /// that is gone or has no header is left alone.
+    pub fn unstamp(&self, file_name: &str, tp: Touchpoint) -> Result<()> {
+        let path = self.migrations_dir().join(file_name);
+        let Ok(text) = fs::read_to_string(&path) else {
+            return Ok(());
+        };
+        match crate::migration::header::clear_stamp(&text, tp) {
+            Ok(new) if new != text => write_atomic(&path, &new),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Writes `text` to a temporary file beside `path` and renames it over
+/// `path`, so a crash leaves the old or the new file, never half of one.
+pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes())?;
+    if let Ok(meta) = fs::metadata(path) {
+        let _ = fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    tmp.persist(path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
 }

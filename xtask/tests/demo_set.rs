@@ -62,10 +62,10 @@ async fn demo_set_applies_verifies_is_idempotent_and_rolls_back() {
     let mut before = Vec::new();
     for m in &migrations {
         before.push(schema_dump(&client).await);
-        run_body(&client, m)
+        run_body(&client, m, &m.name.stem)
             .await
             .unwrap_or_else(|e| panic!("{}: {e:#}", m.name.stem));
-        let checks = run_checks(&client, m).await.unwrap();
+        let checks = run_checks(&client, m, &m.name.stem).await.unwrap();
         assert!(!checks.is_empty(), "{} has verify queries", m.name.stem);
         for c in &checks {
             assert!(
@@ -78,7 +78,7 @@ async fn demo_set_applies_verifies_is_idempotent_and_rolls_back() {
     let applied = schema_dump(&client).await;
 
     for m in &migrations {
-        run_body(&client, m)
+        run_body(&client, m, &m.name.stem)
             .await
             .unwrap_or_else(|e| panic!("second run of {}: {e:#}", m.name.stem));
     }
@@ -111,7 +111,7 @@ async fn demo_set_applies_verifies_is_idempotent_and_rolls_back() {
     }
 
     for m in &migrations {
-        run_body(&client, m)
+        run_body(&client, m, &m.name.stem)
             .await
             .unwrap_or_else(|e| panic!("re-apply of {}: {e:#}", m.name.stem));
     }

@@ -1,7 +1,12 @@
 //! One module per command; each has a `run` the binary calls.
 
+pub mod apply;
+pub mod baseline;
 pub mod bench;
 pub mod db;
 pub mod fuzz;
 pub mod new;
+pub mod plan;
+pub mod repair;
+pub mod rollback;
 pub mod status;

@@ -392,3 +392,28 @@ impl fmt::Display for HeaderError {
         }
     }
 }
+
+/// Reopens `tp` (`[x] ... ` back to `[ ] <label>`), as after a rollback.
+/// Returns the text unchanged when the line is open or absent.
+pub fn clear_stamp(original: &str, tp: Touchpoint) -> Result<String, StampError> {
+    let normalized = super::checksum::normalize(original);
+    let header = match parse(&normalized) {
+        Ok(Some(h)) => h,
+        Ok(None) => return Err(StampError::NoHeader),
+        Err(e) => return Err(StampError::BadHeader(e)),
+    };
+    let Some(item) = header.touchpoint_item(tp).filter(|i| i.checked) else {
+        return Ok(original.to_string());
+    };
+    let mut lines: Vec<String> = original.split_inclusive('\n').map(str::to_string).collect();
+    let line = &mut lines[item.line - 1];
+    let ending = if line.ends_with("\r\n") {
+        "\r\n"
+    } else if line.ends_with('\n') {
+        "\n"
+    } else {
+        ""
+    };
+    *line = format!("--   [ ] {}{ending}", tp.label());
+    Ok(lines.concat())
+}

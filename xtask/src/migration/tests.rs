@@ -334,3 +334,15 @@ fn new_migration_snapshot() {
     };
     insta::assert_snapshot!(new_migration(&fields, day(22)));
 }
+
+#[test]
+fn clear_stamp_reopens_the_line() {
+    let m = parse(SAMPLE);
+    let stamped = set_stamp(SAMPLE, Touchpoint::Executed, day(22), &m.checksum).unwrap();
+    let cleared = super::header::clear_stamp(&stamped, Touchpoint::Executed).unwrap();
+    assert_eq!(cleared, SAMPLE);
+    assert_eq!(
+        super::header::clear_stamp(SAMPLE, Touchpoint::Synced).unwrap(),
+        SAMPLE
+    );
+}

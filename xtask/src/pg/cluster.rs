@@ -406,6 +406,18 @@ pub struct Throwaway {
 
 impl Throwaway {
     pub fn start() -> Result<Throwaway> {
+        Throwaway::start_once().or_else(|first| {
+            // A damaged initdb cache (a machine that crashed while one was
+            // copied, say) must not fail every test from then on.
+            let owner = owner()?;
+            let cache = initdb_cache_path(&Binaries::find()?, owner);
+            fs::remove_dir_all(&cache).ok();
+            Throwaway::start_once()
+                .with_context(|| format!("{first:#}; retried with a fresh initdb"))
+        })
+    }
+
+    fn start_once() -> Result<Throwaway> {
         let owner = owner()?;
         let bin = Binaries::find()?;
         let base = scratch_base();
@@ -476,7 +488,7 @@ pub(crate) fn tempfile_dir(base: &Path, prefix: &str) -> Result<PathBuf> {
 /// renamed into place, so concurrent test processes never see half of one.
 fn initdb_template(bin: &Binaries, owner: Owner) -> Result<PathBuf> {
     let base = scratch_base();
-    let path = base.join(format!("touchpoint-initdb-{}-{}", bin.major, owner.uid));
+    let path = initdb_cache_path(bin, owner);
     if path.join("PG_VERSION").is_file() {
         return Ok(path);
     }
@@ -504,6 +516,10 @@ fn initdb_template(bin: &Binaries, owner: Owner) -> Result<PathBuf> {
     let _ = fs::remove_dir_all(&building);
     let _ = fs::remove_dir_all(&c.socket_dir);
     Ok(path)
+}
+
+fn initdb_cache_path(bin: &Binaries, owner: Owner) -> PathBuf {
+    scratch_base().join(format!("touchpoint-initdb-{}-{}", bin.major, owner.uid))
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {

@@ -1,0 +1,283 @@
+//! The tracking table (`public.schema_migrations` unless configured): one row
+//! per applied migration, written in the same transaction as the migration.
+//!
+//! **Architecture Invariant:** touchpoint never writes to a table of that name
+//! whose columns are not its own: such a table belongs to another tool.
+
+use std::fmt;
+
+use anyhow::{bail, Context, Result};
+use tokio_postgres::{Client, GenericClient, Row};
+
+/// The advisory-lock key every `apply`, `rollback`, `baseline` and `repair`
+/// takes: "touchpnt" as big-endian bytes, so it is recognisable in pg_locks.
+pub const LOCK_KEY: i64 = 0x746f_7563_6870_6e74;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableName {
+    pub schema: String,
+    pub name: String,
+}
+
+impl TableName {
+    pub fn parse(text: &str) -> Result<TableName, String> {
+        let (schema, name) = text.split_once('.').unwrap_or(("public", text));
+        let ok = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 63
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                && !s.starts_with(|c: char| c.is_ascii_digit())
+        };
+        if ok(schema) && ok(name) {
+            Ok(TableName {
+                schema: schema.to_string(),
+                name: name.to_string(),
+            })
+        } else {
+            Err(format!(
+                "bad tracking table name `{text}`: use schema.name in lowercase letters, digits and `_`, e.g. public.schema_migrations"
+            ))
+        }
+    }
+
+    /// Quoted for SQL (names are validated, quoting keeps them exact).
+    pub fn sql(&self) -> String {
+        format!("\"{}\".\"{}\"", self.schema, self.name)
+    }
+}
+
+impl Default for TableName {
+    fn default() -> TableName {
+        TableName {
+            schema: "public".into(),
+            name: "schema_migrations".into(),
+        }
+    }
+}
+
+impl fmt::Display for TableName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.schema, self.name)
+    }
+}
+
+/// Columns and types of touchpoint's table, in order.
+pub const COLUMNS: &[(&str, &str)] = &[
+    ("version", "text"),
+    ("name", "text"),
+    ("applied_at", "timestamp with time zone"),
+    ("execution_time_ms", "integer"),
+    ("checksum", "text"),
+    ("rollback_sql", "text"),
+    ("applied_by", "text"),
+    ("success", "boolean"),
+    ("no_transaction", "boolean"),
+    ("statements_total", "integer"),
+    ("statements_done", "integer"),
+    ("last_error", "text"),
+    ("kind", "text"),
+    ("note", "text"),
+];
+
+pub fn create_sql(table: &TableName) -> String {
+    format!(
+        "CREATE SCHEMA IF NOT EXISTS \"{schema}\";
+CREATE TABLE IF NOT EXISTS {t} (
+    version           text PRIMARY KEY,
+    name              text NOT NULL,
+    applied_at        timestamptz NOT NULL DEFAULT now(),
+    execution_time_ms integer NOT NULL DEFAULT 0,
+    checksum          text NOT NULL,
+    rollback_sql      text,
+    applied_by        text NOT NULL DEFAULT current_user,
+    success           boolean NOT NULL,
+    no_transaction    boolean NOT NULL DEFAULT false,
+    statements_total  integer,
+    statements_done   integer,
+    last_error        text,
+    kind              text NOT NULL DEFAULT 'apply' CHECK (kind IN ('apply', 'baseline', 'repair')),
+    note              text
+);
+COMMENT ON TABLE {t} IS 'touchpoint: one row per applied migration; written only by cargo xtask migration';",
+        schema = table.schema,
+        t = table.sql()
+    )
+}
+
+/// One row of the tracking table.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub version: String,
+    pub name: String,
+    pub applied_at: String,
+    pub execution_time_ms: i32,
+    pub checksum: String,
+    pub rollback_sql: Option<String>,
+    pub applied_by: String,
+    pub success: bool,
+    pub no_transaction: bool,
+    pub statements_total: Option<i32>,
+    pub statements_done: Option<i32>,
+    pub last_error: Option<String>,
+    pub kind: String,
+    pub note: Option<String>,
+}
+
+impl Applied {
+    fn from_row(r: &Row) -> Applied {
+        Applied {
+            version: r.get("version"),
+            name: r.get("name"),
+            applied_at: r.get("applied_at_text"),
+            execution_time_ms: r.get("execution_time_ms"),
+            checksum: r.get("checksum"),
+            rollback_sql: r.get("rollback_sql"),
+            applied_by: r.get("applied_by"),
+            success: r.get("success"),
+            no_transaction: r.get("no_transaction"),
+            statements_total: r.get("statements_total"),
+            statements_done: r.get("statements_done"),
+            last_error: r.get("last_error"),
+            kind: r.get("kind"),
+            note: r.get("note"),
+        }
+    }
+}
+
+/// What is at the configured name.
+pub enum TableState {
+    Missing,
+    Ours,
+    /// Another tool's table: its columns as `name type`.
+    Foreign(Vec<String>),
+}
+
+pub async fn inspect(client: &impl GenericClient, table: &TableName) -> Result<TableState> {
+    let rows = client
+        .query(
+            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod)
+               FROM pg_attribute a
+               JOIN pg_class c ON c.oid = a.attrelid
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+              WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+              ORDER BY a.attnum",
+            &[&table.schema, &table.name],
+        )
+        .await
+        .context("cannot read the tracking table's columns")?;
+    if rows.is_empty() {
+        return Ok(TableState::Missing);
+    }
+    let found: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let ours = found.len() == COLUMNS.len()
+        && found
+            .iter()
+            .zip(COLUMNS)
+            .all(|((n, t), (want_n, want_t))| n == want_n && t == want_t);
+    Ok(if ours {
+        TableState::Ours
+    } else {
+        TableState::Foreign(found.into_iter().map(|(n, t)| format!("{n} {t}")).collect())
+    })
+}
+
+pub fn foreign_table_error(table: &TableName, columns: &[String]) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{table} exists but is not touchpoint's tracking table (its columns: {}); it belongs to another tool (dbmate, golang-migrate, a hand-rolled runner ...), and touchpoint never writes to it. Import its history with `cargo xtask migration adopt`, or keep touchpoint's own history elsewhere with --tracking-table <schema.name>",
+        columns.join(", ")
+    )
+}
+
+/// Creates the table when missing; refuses another tool's table.
+pub async fn ensure(client: &Client, table: &TableName) -> Result<()> {
+    match inspect(client, table).await? {
+        TableState::Ours => Ok(()),
+        TableState::Foreign(cols) => Err(foreign_table_error(table, &cols)),
+        TableState::Missing => client
+            .batch_execute(&create_sql(table))
+            .await
+            .with_context(|| format!("cannot create the tracking table {table}")),
+    }
+}
+
+/// Every row, oldest version first. Empty when the table does not exist;
+/// an error when the table is another tool's.
+pub async fn load(client: &impl GenericClient, table: &TableName) -> Result<Vec<Applied>> {
+    match inspect(client, table).await? {
+        TableState::Missing => return Ok(Vec::new()),
+        TableState::Foreign(cols) => return Err(foreign_table_error(table, &cols)),
+        TableState::Ours => {}
+    }
+    let rows = client
+        .query(
+            &format!(
+                "SELECT *, to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC' AS applied_at_text
+                   FROM {} ORDER BY version",
+                table.sql()
+            ),
+            &[],
+        )
+        .await
+        .with_context(|| format!("cannot read {table}"))?;
+    Ok(rows.iter().map(Applied::from_row).collect())
+}
+
+/// Takes the session-level advisory lock, retrying with backoff until
+/// `wait` runs out. Never the blocking `pg_advisory_lock`: it deadlocks with
+/// CREATE INDEX CONCURRENTLY run by the lock holder (Flyway #1654,
+/// golang-migrate #960).
+pub async fn lock(client: &Client, wait: std::time::Duration) -> Result<()> {
+    let start = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(20);
+    loop {
+        let row = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
+            .await
+            .context("cannot ask for the migration lock")?;
+        if row.get::<_, bool>(0) {
+            return Ok(());
+        }
+        if start.elapsed() >= wait {
+            let holder = client
+                .query_opt(
+                    "SELECT l.pid, coalesce(a.application_name, ''), coalesce(a.client_addr::text, 'local socket'),
+                            coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '?')
+                       FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
+                      WHERE l.locktype = 'advisory' AND l.granted
+                        AND l.classid = ($1 >> 32)::oid AND l.objid = ($1 & 4294967295)::oid
+                      LIMIT 1",
+                    &[&LOCK_KEY],
+                )
+                .await
+                .ok()
+                .flatten();
+            let who = holder.map_or_else(
+                || "a session that has since ended".to_string(),
+                |r| {
+                    format!(
+                        "server pid {} ({}, from {}, connected {} UTC)",
+                        r.get::<_, i32>(0),
+                        r.get::<_, String>(1),
+                        r.get::<_, String>(2),
+                        r.get::<_, String>(3)
+                    )
+                },
+            );
+            bail!(
+                "another apply holds the migration lock: {who}; waited {:.1} s. Let it finish and run again, or wait longer with --lock-timeout <seconds>",
+                start.elapsed().as_secs_f64()
+            );
+        }
+        tokio::time::sleep(pause.min(wait.saturating_sub(start.elapsed()))).await;
+        pause = (pause * 2).min(std::time::Duration::from_millis(500));
+    }
+}
+
+pub async fn unlock(client: &Client) -> Result<()> {
+    client
+        .query_one("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
+        .await
+        .context("cannot release the migration lock")?;
+    Ok(())
+}
