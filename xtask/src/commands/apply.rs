@@ -181,8 +181,12 @@ async fn apply_locked(
                 if opts.rehearse {
                     let _ = client.batch_execute("ROLLBACK").await;
                 }
-                return Err(err.context(format!(
-                    "{} migration{} applied before it in this run{}",
+                // Innermost first: the located SQL error is the headline.
+                let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();
+                let chain: Vec<&str> = chain.iter().rev().map(|c| c.trim_end()).collect();
+                bail!(
+                    "{}\n{} migration{} applied before it in this run{}",
+                    chain.join("\n"),
                     done,
                     if done == 1 { " was" } else { "s were" },
                     if opts.rehearse {
@@ -190,7 +194,7 @@ async fn apply_locked(
                     } else {
                         " and stay applied"
                     }
-                )));
+                );
             }
         };
         println!(
@@ -561,9 +565,16 @@ async fn record_error(client: &Client, table: &str, m: &Migration, done: usize, 
         .await;
 }
 
-/// Ticks the Executed stamp (atomic rewrite of the file).
+/// Ticks the Executed stamp (atomic rewrite of the file). The migration is
+/// committed by then, so a stamp that cannot be written is a warning.
 fn stamp(project: &Project, m: &Migration, today: NaiveDate) -> Result<()> {
-    project.stamp(m, Touchpoint::Executed, today)
+    if let Err(e) = project.stamp(m, Touchpoint::Executed, today) {
+        eprintln!(
+            "warning: {} is applied, but its Executed stamp was not written: {e:#}",
+            m.name.stem
+        );
+    }
+    Ok(())
 }
 
 /// A one-line progress bar on stderr, only on a terminal.

@@ -406,18 +406,25 @@ pub struct Throwaway {
 
 impl Throwaway {
     pub fn start() -> Result<Throwaway> {
-        Throwaway::start_once().or_else(|first| {
+        Throwaway::start_with(&[])
+    }
+
+    /// A cluster with extra `postgresql.conf` settings (they win over the
+    /// defaults), e.g. `("ssl", "on")` or `("listen_addresses", "'127.0.0.1'")`;
+    /// values are written as given, so quote strings.
+    pub fn start_with(settings: &[(&str, &str)]) -> Result<Throwaway> {
+        Throwaway::start_once(settings).or_else(|first| {
             // A damaged initdb cache (a machine that crashed while one was
             // copied, say) must not fail every test from then on.
             let owner = owner()?;
             let cache = initdb_cache_path(&Binaries::find()?, owner);
             fs::remove_dir_all(&cache).ok();
-            Throwaway::start_once()
+            Throwaway::start_once(settings)
                 .with_context(|| format!("{first:#}; retried with a fresh initdb"))
         })
     }
 
-    fn start_once() -> Result<Throwaway> {
+    fn start_once(settings: &[(&str, &str)]) -> Result<Throwaway> {
         let owner = owner()?;
         let bin = Binaries::find()?;
         let base = scratch_base();
@@ -431,6 +438,14 @@ impl Throwaway {
             chown_tree(&c.data, owner)?;
         }
         c.configure()?;
+        if !settings.is_empty() {
+            let conf = c.data.join("postgresql.conf");
+            let mut text = fs::read_to_string(&conf)?;
+            for (k, v) in settings {
+                text.push_str(&format!("{k} = {v}\n"));
+            }
+            fs::write(&conf, text)?;
+        }
         c.start()?;
         Ok(throwaway)
     }

@@ -43,3 +43,43 @@ pub fn is_root() -> bool {
 pub fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
 }
+
+/// A project in a temp dir holding a copy of the repository's demo set.
+pub fn demo_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let to = dir.path().join("migrations");
+    std::fs::create_dir(&to).unwrap();
+    for e in std::fs::read_dir(repo_root().join("migrations")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+    dir
+}
+
+/// Runs the binary against `url`.
+pub fn xtask_db(dir: &Path, url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .arg("--project-dir")
+        .arg(dir)
+        .arg("--database-url")
+        .arg(url)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("the xtask binary runs")
+}
+
+/// psql -Atc against `url`; returns trimmed stdout, panics on failure.
+pub fn psql(url: &str, sql: &str) -> String {
+    let o = Command::new("psql")
+        .args([url, "-XAtq", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .output()
+        .expect("psql runs");
+    assert!(
+        o.status.success(),
+        "psql failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).trim().to_string()
+}
