@@ -228,6 +228,12 @@ pub enum BenchCmd {
     /// Time for a new throwaway cluster to accept connections, against
     /// initdb plus pg_ctl start run by hand.
     DbStart,
+    /// `migration apply` of generated migrations into a fresh database,
+    /// against the same SQL run through `psql -1`.
+    Apply {
+        #[arg(long, default_value_t = 500)]
+        migrations: usize,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
-use tokio_postgres::Client;
+use tokio_postgres::{Client, Statement};
 
 use crate::commands::plan::{Plan, State};
 use crate::migration::{Migration, StampState, Touchpoint};
-use crate::pg::connect::Database;
+use crate::pg::connect::{session_settings, Database};
 use crate::pg::exec::{run_checks, run_statement, statements, Check, Stmt};
 use crate::pg::tracking::{self, Applied, TableName};
 use crate::project::Project;
@@ -63,11 +63,16 @@ async fn apply_locked(
     opts: &Options,
 ) -> Result<Outcome> {
     let t_all = Instant::now();
+    let version: i32 = client
+        .query_one("SELECT current_setting('server_version_num')::int", &[])
+        .await?
+        .get(0);
     if opts.rehearse {
         client.batch_execute("BEGIN").await?;
     }
     tracking::ensure(client, &opts.table).await?;
     let rows = tracking::load(client, &opts.table).await?;
+    let insert = prepare_insert(client, &opts.table).await?;
     let plan = Plan::new(migrations, &rows);
 
     let mut problems = Vec::new();
@@ -170,9 +175,9 @@ async fn apply_locked(
         }
         let t = Instant::now();
         let result = if m.no_transaction {
-            apply_no_transaction(client, m, e.row, &file, opts).await
+            apply_no_transaction(client, &insert, m, e.row, &file, opts).await
         } else {
-            apply_in_transaction(client, m, &file, opts).await
+            apply_in_transaction(client, &insert, version, m, &file, opts).await
         };
         progress.clear();
         let checks = match result {
@@ -213,10 +218,9 @@ async fn apply_locked(
         }
         done += 1;
         // A body's plain SET (search_path, lock_timeout ...) must not leak
-        // into the next migration.
-        if !opts.rehearse {
-            client.batch_execute("RESET ALL").await?;
-            db.session_setup(client).await?;
+        // into the next migration (transactional ones reset with COMMIT).
+        if m.no_transaction {
+            db.reset_session(client, version).await?;
         }
     }
     progress.clear();
@@ -292,9 +296,21 @@ async fn existing_tables(client: &Client, table: &TableName) -> Result<Option<(i
     Ok((count > 0).then(|| (count, row.get::<_, Option<String>>(1).unwrap_or_default())))
 }
 
+/// The tracking row's INSERT, prepared once per run.
+async fn prepare_insert(client: &Client, table: &TableName) -> Result<Statement> {
+    client
+        .prepare(&format!(
+            "INSERT INTO {} (version, name, execution_time_ms, checksum, rollback_sql, applied_by, success, no_transaction, statements_total, statements_done, kind)
+             VALUES ($1, $2, $3, $4, $5, current_user || ' (' || $6 || ')', $7, $8, $9, 0, 'apply')",
+            table.sql()
+        ))
+        .await
+        .with_context(|| format!("cannot prepare the insert into {table}"))
+}
+
 async fn insert_row(
     client: &Client,
-    table: &TableName,
+    insert: &Statement,
     m: &Migration,
     ms: i32,
     success: bool,
@@ -302,11 +318,7 @@ async fn insert_row(
 ) -> Result<()> {
     client
         .execute(
-            &format!(
-                "INSERT INTO {} (version, name, execution_time_ms, checksum, rollback_sql, applied_by, success, no_transaction, statements_total, statements_done, kind)
-                 VALUES ($1, $2, $3, $4, $5, current_user || ' (' || $6 || ')', $7, $8, $9, 0, 'apply')",
-                table.sql()
-            ),
+            insert,
             &[
                 &m.name.stem,
                 &m.name.slug,
@@ -320,7 +332,7 @@ async fn insert_row(
             ],
         )
         .await
-        .with_context(|| format!("cannot record {} in {table}", m.name.stem))?;
+        .with_context(|| format!("cannot record {} in the tracking table", m.name.stem))?;
     Ok(())
 }
 
@@ -341,8 +353,11 @@ pub fn os_user() -> String {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn apply_in_transaction(
     client: &Client,
+    insert: &Statement,
+    version: i32,
     m: &Migration,
     file: &str,
     opts: &Options,
@@ -352,13 +367,6 @@ async fn apply_in_transaction(
         "nothing of {} was committed: its transaction was rolled back",
         m.name.stem
     );
-    if !opts.rehearse {
-        client.batch_execute("BEGIN").await?;
-    } else {
-        client
-            .batch_execute("SAVEPOINT touchpoint_migration")
-            .await?;
-    }
     let undo = || async {
         let sql = if opts.rehearse {
             "ROLLBACK TO SAVEPOINT touchpoint_migration"
@@ -367,21 +375,35 @@ async fn apply_in_transaction(
         };
         let _ = client.batch_execute(sql).await;
     };
-    let stmts = match statements(m, m.body.clone(), file) {
-        Ok(s) => s,
-        Err(e) => {
-            undo().await;
-            return Err(e);
+    let stmts = statements(m, m.body.clone(), file)?;
+    let total = stmts.len();
+    let open = if opts.rehearse {
+        "SAVEPOINT touchpoint_migration"
+    } else {
+        "BEGIN"
+    };
+    // BEGIN travels with the first statement: tokio-postgres pipelines
+    // requests polled together, saving a round trip per migration.
+    let first = async {
+        match stmts.first() {
+            Some(stmt) => run_statement(client, m, stmt, (1, total), file).await,
+            None => Ok(()),
         }
     };
-    let total = stmts.len();
-    for (i, stmt) in stmts.iter().enumerate() {
-        if let Err(e) = run_statement(client, m, stmt, (i + 1, total), file).await {
-            undo().await;
-            return Err(e.context(format!(
-                "{nothing}. Fix the file and run `cargo xtask migration apply` again"
-            )));
+    let (opened, first) = tokio::join!(client.batch_execute(open), first);
+    opened.with_context(|| format!("cannot open the transaction of {}", m.name.stem))?;
+    let mut ran = first;
+    for (i, stmt) in stmts.iter().enumerate().skip(1) {
+        if ran.is_err() {
+            break;
         }
+        ran = run_statement(client, m, stmt, (i + 1, total), file).await;
+    }
+    if let Err(e) = ran {
+        undo().await;
+        return Err(e.context(format!(
+            "{nothing}. Fix the file and run `cargo xtask migration apply` again"
+        )));
     }
     let checks = match run_checks(client, m, file).await {
         Ok(c) => c,
@@ -401,16 +423,27 @@ async fn apply_in_transaction(
         );
     }
     let ms = i32::try_from(t.elapsed().as_millis()).unwrap_or(i32::MAX);
-    if let Err(e) = insert_row(client, &opts.table, m, ms, true, None).await {
-        undo().await;
+    if opts.rehearse {
+        if let Err(e) = insert_row(client, insert, m, ms, true, None).await {
+            undo().await;
+            return Err(e.context(nothing));
+        }
+        return Ok(checks);
+    }
+    // The tracking row and COMMIT travel together. Should the INSERT fail,
+    // the server answers the COMMIT of the failed transaction with a
+    // rollback, so nothing is committed without its row.
+    let commit = format!("COMMIT; RESET ALL; {}", session_settings(version));
+    let (inserted, committed) = tokio::join!(
+        insert_row(client, insert, m, ms, true, None),
+        client.batch_execute(&commit)
+    );
+    if let Err(e) = inserted {
         return Err(e.context(nothing));
     }
-    if !opts.rehearse {
-        client
-            .batch_execute("COMMIT")
-            .await
-            .with_context(|| format!("COMMIT of {} failed; {nothing}", m.name.stem))?;
-    }
+    // A body's plain SETs (search_path, lock_timeout ...) are undone by the
+    // RESET ALL above, so they do not leak into the next migration.
+    committed.with_context(|| format!("COMMIT of {} failed; {nothing}", m.name.stem))?;
     Ok(checks)
 }
 
@@ -471,6 +504,7 @@ async fn invalid_index(client: &Client, index: &str, table: &str) -> Result<Opti
 
 async fn apply_no_transaction(
     client: &Client,
+    insert: &Statement,
     m: &Migration,
     row: Option<&Applied>,
     file: &str,
@@ -496,7 +530,7 @@ async fn apply_no_transaction(
             done
         }
         None => {
-            insert_row(client, &opts.table, m, 0, false, Some(total as i32)).await?;
+            insert_row(client, insert, m, 0, false, Some(total as i32)).await?;
             0
         }
     };

@@ -20,6 +20,7 @@ pub fn run(_project: &Project, cmd: BenchCmd) -> Result<()> {
     match cmd {
         BenchCmd::Status { files } => status(files),
         BenchCmd::DbStart => db_start(),
+        BenchCmd::Apply { migrations } => apply(migrations),
     }
 }
 
@@ -59,7 +60,7 @@ pub fn generate_migrations(dir: &Path, count: usize) -> Result<()> {
         };
         let mut text = new_migration(&fields, date);
         let body = format!(
-            "CREATE TABLE IF NOT EXISTS {table} (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    packet_id bigint NOT NULL,\n    note text,\n    created_at timestamptz NOT NULL DEFAULT now()\n);\nCREATE INDEX IF NOT EXISTS idx_bench_{i:04}_packet ON {table} (packet_id);\n"
+            "CREATE SCHEMA IF NOT EXISTS service_ops;\nCREATE TABLE IF NOT EXISTS {table} (\n    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    packet_id bigint NOT NULL,\n    note text,\n    created_at timestamptz NOT NULL DEFAULT now()\n);\nCREATE INDEX IF NOT EXISTS idx_bench_{i:04}_packet ON {table} (packet_id);\n"
         );
         text = text.replacen(
             "\n\n-- migrate:verify",
@@ -209,5 +210,96 @@ fn db_start() -> Result<()> {
         throwaway.as_secs_f64() / by_hand.as_secs_f64()
     );
     println!("  target: about a second");
+    Ok(())
+}
+
+fn apply(count: usize) -> Result<()> {
+    let pg = Throwaway::start()?;
+    let dir = tempfile::tempdir()?;
+    generate_migrations(dir.path(), count)?;
+    let project = Project::new(dir.path());
+    let set = project.load_migrations()?;
+    // The floor: the same SQL (bodies and verify queries) in one psql -1 run.
+    let mut all = String::new();
+    for m in &set.migrations {
+        all.push_str(m.body_sql());
+        all.push_str(m.verify_sql().unwrap_or(""));
+    }
+    let script = dir.path().join("all.sql");
+    std::fs::write(&script, all)?;
+    let sh = Shell::new()?;
+    let exe = std::env::current_exe()?;
+    let runs = 3;
+    let mut n = 0;
+    let mut fresh = |sh: &Shell| -> Result<String> {
+        n += 1;
+        let db = format!("bench_{n}");
+        let admin = pg.url();
+        let create = format!("CREATE DATABASE {db} TEMPLATE template0");
+        cmd!(sh, "psql {admin} -Xq -c {create}").quiet().run()?;
+        Ok(pg.url_for(&db))
+    };
+    let mut floor = Vec::new();
+    let mut stamped = Vec::new();
+    let mut unstamped = Vec::new();
+    for _ in 0..runs {
+        let url = fresh(&sh)?;
+        let t = Instant::now();
+        cmd!(sh, "psql {url} -Xq -1 -v ON_ERROR_STOP=1 -f {script}")
+            .quiet()
+            .ignore_stdout()
+            .ignore_stderr()
+            .run()?;
+        floor.push(t.elapsed());
+
+        let url = fresh(&sh)?;
+        let root = dir.path();
+        let t = Instant::now();
+        cmd!(
+            sh,
+            "{exe} migration apply --no-stamp --project-dir {root} --database-url {url}"
+        )
+        .quiet()
+        .ignore_stdout()
+        .run()?;
+        unstamped.push(t.elapsed());
+
+        // With stamps: a fresh copy of the files each time.
+        let copy = tempfile::tempdir()?;
+        generate_migrations(copy.path(), count)?;
+        let root = copy.path();
+        let url = fresh(&sh)?;
+        let t = Instant::now();
+        cmd!(
+            sh,
+            "{exe} migration apply --project-dir {root} --database-url {url}"
+        )
+        .quiet()
+        .ignore_stdout()
+        .run()?;
+        stamped.push(t.elapsed());
+    }
+    let (floor, unstamped, stamped) = (median(floor), median(unstamped), median(stamped));
+    let per = |d: Duration| (d.as_secs_f64() - floor.as_secs_f64()) * 1000.0 / count as f64;
+    println!("apply {count} generated migrations into a fresh database, median of {runs}:");
+    println!(
+        "  floor: the same SQL (bodies + verify queries) through psql -1   {}",
+        ms(floor)
+    );
+    println!(
+        "  migration apply --no-stamp                                     {}  ({:.2}x floor, {:.2} ms overhead per migration)",
+        ms(unstamped),
+        unstamped.as_secs_f64() / floor.as_secs_f64(),
+        per(unstamped)
+    );
+    println!(
+        "  migration apply (stamps every file)                            {}  ({:.2}x floor, {:.2} ms overhead per migration)",
+        ms(stamped),
+        stamped.as_secs_f64() / floor.as_secs_f64(),
+        per(stamped)
+    );
+    println!(
+        "  target: ratio <= 1.2 and overhead well under 100 ms (aim: under 2 ms) per migration"
+    );
     Ok(())
 }

@@ -282,19 +282,27 @@ impl Database {
     /// Settings for every session: a killed touchpoint process must not
     /// leave its backend running a statement (PostgreSQL 14+ notices a
     /// closed socket only when asked to check).
-    pub async fn session_setup(&self, client: &Client) -> Result<()> {
+    /// Returns the server's `server_version_num`.
+    pub async fn session_setup(&self, client: &Client) -> Result<i32> {
         let version: i32 = client
             .query_one("SELECT current_setting('server_version_num')::int", &[])
             .await
             .context("cannot read the server version")?
             .get(0);
-        if version >= 140000 {
-            client
-                .batch_execute("SET client_connection_check_interval = '1s'")
-                .await
-                .context("cannot set client_connection_check_interval")?;
-        }
-        Ok(())
+        client
+            .batch_execute(session_settings(version))
+            .await
+            .context("cannot set up the session")?;
+        Ok(version)
+    }
+
+    /// Undoes whatever a migration's body SET for the session, in one round
+    /// trip, and restores touchpoint's settings.
+    pub async fn reset_session(&self, client: &Client, version: i32) -> Result<()> {
+        client
+            .batch_execute(&format!("RESET ALL; {}", session_settings(version)))
+            .await
+            .context("cannot reset the session")
     }
 
     fn tls_config(&self) -> Result<rustls::ClientConfig> {
@@ -363,6 +371,14 @@ impl Database {
             bail!("sslrootcert {} holds no certificate", path.display());
         }
         Ok(roots)
+    }
+}
+
+pub fn session_settings(server_version_num: i32) -> &'static str {
+    if server_version_num >= 140000 {
+        "SET client_connection_check_interval = '1s'"
+    } else {
+        "SELECT 1"
     }
 }
 
