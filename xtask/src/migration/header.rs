@@ -335,13 +335,7 @@ pub fn set_stamp(
     let mut lines: Vec<String> = original.split_inclusive('\n').map(str::to_string).collect();
     if let Some(item) = header.touchpoint_item(tp) {
         let line = &mut lines[item.line - 1];
-        let ending = if line.ends_with("\r\n") {
-            "\r\n"
-        } else if line.ends_with('\n') {
-            "\n"
-        } else {
-            ""
-        };
+        let ending = line_ending(line);
         *line = format!("{stamped}{ending}");
     } else if let Some(last) = header.touchpoints.last() {
         // The block exists but lacks this line: add it at the block's end.
@@ -407,13 +401,18 @@ pub fn clear_stamp(original: &str, tp: Touchpoint) -> Result<String, StampError>
     };
     let mut lines: Vec<String> = original.split_inclusive('\n').map(str::to_string).collect();
     let line = &mut lines[item.line - 1];
-    let ending = if line.ends_with("\r\n") {
+    let ending = line_ending(line);
+    *line = format!("--   [ ] {}{ending}", tp.label());
+    Ok(lines.concat())
+}
+
+/// The end-of-line characters `line` carries (`""` on a last line without one).
+fn line_ending(line: &str) -> &'static str {
+    if line.ends_with("\r\n") {
         "\r\n"
     } else if line.ends_with('\n') {
         "\n"
     } else {
         ""
-    };
-    *line = format!("--   [ ] {}{ending}", tp.label());
-    Ok(lines.concat())
+    }
 }

@@ -240,42 +240,45 @@ impl Database {
         if config.get_application_name().is_none() {
             config.application_name(application_name);
         }
-        let deadline = config
-            .get_connect_timeout()
-            .copied()
-            .unwrap_or(Duration::from_secs(10))
-            + Duration::from_secs(5);
-        let what = || format!("cannot connect to {}", self.display);
         // Unix sockets never carry TLS (the server refuses it there, and
         // libpq ignores sslmode for them).
         let client = if self.ssl == Ssl::Disable || self.all_unix() {
             config.ssl_mode(SslMode::Disable);
-            let (client, conn) = tokio::time::timeout(deadline, config.connect(NoTls))
-                .await
-                .map_err(|_| anyhow::anyhow!("timed out after {} s", deadline.as_secs()))
-                .with_context(what)?
-                .with_context(what)?;
-            tokio::spawn(async move {
-                let _ = conn.await;
-            });
-            client
+            self.connect_with(&config, NoTls).await?
         } else {
             config.ssl_mode(match self.ssl {
                 Ssl::Prefer => SslMode::Prefer,
                 _ => SslMode::Require,
             });
             let tls = tokio_postgres_rustls::MakeRustlsConnect::new(self.tls_config()?);
-            let (client, conn) = tokio::time::timeout(deadline, config.connect(tls))
-                .await
-                .map_err(|_| anyhow::anyhow!("timed out after {} s", deadline.as_secs()))
-                .with_context(what)?
-                .with_context(what)?;
-            tokio::spawn(async move {
-                let _ = conn.await;
-            });
-            client
+            self.connect_with(&config, tls).await?
         };
         self.session_setup(&client).await?;
+        Ok(client)
+    }
+
+    /// Connects within the connect timeout (plus the TLS handshake and
+    /// login, which tokio-postgres' own timeout does not cover) and spawns
+    /// the connection task.
+    async fn connect_with<T>(&self, config: &Config, tls: T) -> Result<Client>
+    where
+        T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket> + Send,
+        T::Stream: Send + 'static,
+    {
+        let deadline = config
+            .get_connect_timeout()
+            .copied()
+            .unwrap_or(Duration::from_secs(10))
+            + Duration::from_secs(5);
+        let what = || format!("cannot connect to {}", self.display);
+        let (client, conn) = tokio::time::timeout(deadline, config.connect(tls))
+            .await
+            .map_err(|_| anyhow::anyhow!("timed out after {} s", deadline.as_secs()))
+            .with_context(what)?
+            .with_context(what)?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
         Ok(client)
     }
 
