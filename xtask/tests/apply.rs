@@ -769,9 +769,26 @@ fn a_migration_is_never_committed_without_its_tracking_row() {
     let pg = Throwaway::start().unwrap();
     let url = pg.url();
     let dir = tempfile::tempdir().unwrap();
-    write_migration(dir.path(), 1, "first", "CREATE TABLE IF NOT EXISTS first_t (id int);", "SELECT 'x', 'PASS';", "DROP TABLE IF EXISTS first_t;");
-    let second = write_migration(dir.path(), 2, "second", "CREATE TABLE IF NOT EXISTS second_t (id int);", "SELECT 'x', 'PASS';", "DROP TABLE IF EXISTS second_t;");
-    assert_code(&xtask_db(dir.path(), &url, &["migration", "apply", "--target", "1"]), 0);
+    write_migration(
+        dir.path(),
+        1,
+        "first",
+        "CREATE TABLE IF NOT EXISTS first_t (id int);",
+        "SELECT 'x', 'PASS';",
+        "DROP TABLE IF EXISTS first_t;",
+    );
+    let second = write_migration(
+        dir.path(),
+        2,
+        "second",
+        "CREATE TABLE IF NOT EXISTS second_t (id int);",
+        "SELECT 'x', 'PASS';",
+        "DROP TABLE IF EXISTS second_t;",
+    );
+    assert_code(
+        &xtask_db(dir.path(), &url, &["migration", "apply", "--target", "1"]),
+        0,
+    );
     psql(
         &url,
         &format!(
@@ -782,9 +799,20 @@ fn a_migration_is_never_committed_without_its_tracking_row() {
     );
     let o = xtask_db(dir.path(), &url, &["migration", "apply"]);
     assert_code(&o, 1);
-    assert!(stderr(&o).contains("tracking row refused"), "{}", stderr(&o));
-    assert!(stderr(&o).contains(&format!("nothing of {second} was committed")), "{}", stderr(&o));
-    assert!(!exists(&url, "second_t"), "the body was rolled back with the row");
+    assert!(
+        stderr(&o).contains("tracking row refused"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains(&format!("nothing of {second} was committed")),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !exists(&url, "second_t"),
+        "the body was rolled back with the row"
+    );
     assert_eq!(rows(&url).len(), 1);
     psql(&url, "DROP TRIGGER refuse ON schema_migrations");
     assert_code(&xtask_db(dir.path(), &url, &["migration", "apply"]), 0);
