@@ -57,6 +57,14 @@ pub enum MigrationCmd {
     /// overwritten. Example:
     ///   cargo xtask migration new "Add processing time minutes" --tables service_ops.packet
     New(NewArgs),
+    /// Review migrations with the static rules; a clean review ticks the
+    /// Reviewed stamp.
+    ///
+    /// Without FILES, reviews every migration whose Reviewed stamp is not
+    /// current. Rules and their safe alternatives: docs/rules/. Silence a
+    /// finding with `-- review: ignore <rule-id> -- <reason>` above the
+    /// statement.
+    Review(ReviewArgs),
     /// List every migration: applied / pending / changed / failed in the
     /// database, its touchpoint progress, and the next command.
     Status(StatusArgs),
@@ -194,6 +202,31 @@ pub struct StatusArgs {
     pub db: DbArgs,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// Migration files (default: those not reviewed in their current form).
+    pub files: Vec<String>,
+    /// Review every migration, stamped or not.
+    #[arg(long, conflicts_with = "files")]
+    pub all: bool,
+    #[arg(long, value_enum, default_value_t = ReviewFormat::Text)]
+    pub format: ReviewFormat,
+    /// Warnings fail the review too.
+    #[arg(long)]
+    pub strict: bool,
+    /// Do not tick Reviewed stamps (CI).
+    #[arg(long)]
+    pub no_stamp: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    Text,
+    Json,
+    Github,
+    Sarif,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@ pub mod flags;
 pub mod migration;
 pub mod pg;
 pub mod project;
+pub mod review;
 pub mod sql;
 
 use std::fmt;
@@ -53,6 +54,17 @@ pub fn run(args: flags::Xtask) -> anyhow::Result<Outcome> {
                 shown.display()
             );
             Ok(Outcome::Clean)
+        }
+        Cmd::Migration(MigrationCmd::Review(a)) => {
+            let opts = commands::review::Options {
+                files: a.files,
+                all: a.all,
+                format: a.format,
+                strict: a.strict,
+                stamp: !a.no_stamp,
+                today: today(),
+            };
+            commands::review::run(&project, &opts)
         }
         Cmd::Migration(MigrationCmd::Status(a)) if a.offline => {
             commands::status::run(&project, a.format)

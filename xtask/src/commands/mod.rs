@@ -8,5 +8,6 @@ pub mod fuzz;
 pub mod new;
 pub mod plan;
 pub mod repair;
+pub mod review;
 pub mod rollback;
 pub mod status;

@@ -1,0 +1,54 @@
+use crate::review::stmt::Section;
+use crate::review::{Context, Finding, Rule, Severity};
+
+/// Seed 003: "Include rollback script for destructive operations".
+pub struct DestructiveWithoutRollback;
+
+impl Rule for DestructiveWithoutRollback {
+    fn id(&self) -> &'static str {
+        "destructive-without-rollback"
+    }
+    fn severity(&self) -> Severity {
+        Severity::Error
+    }
+    fn summary(&self) -> &'static str {
+        "A destructive statement without a rollback section"
+    }
+    fn help(&self) -> &'static str {
+        "write `-- migrate:rollback` SQL that restores what this removes (recreate the column or table, and restore data from a backup table), or state `-- irreversible: <reason>` in the rollback section"
+    }
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        let rollback = cx.m.rollback_sql().unwrap_or("");
+        let has_rollback = cx.stmts.iter().any(|s| s.section == Section::Rollback);
+        let irreversible = rollback.lines().any(|l| {
+            l.trim()
+                .strip_prefix("-- irreversible:")
+                .is_some_and(|r| !r.trim().is_empty())
+        });
+        if has_rollback || irreversible {
+            return;
+        }
+        for s in cx.body_stmts() {
+            let what = match (s.word(0), s.word(1)) {
+                (
+                    "DROP",
+                    "TABLE" | "TYPE" | "SCHEMA" | "VIEW" | "MATERIALIZED" | "FUNCTION" | "SEQUENCE",
+                ) => Some(format!("DROP {}", s.word(1))),
+                ("ALTER", "TABLE") if s.has(&["DROP", "COLUMN"]) => Some("DROP COLUMN".to_string()),
+                ("TRUNCATE", _) => Some("TRUNCATE".to_string()),
+                ("DELETE", "FROM") if !s.has(&["WHERE"]) => {
+                    Some("DELETE without WHERE".to_string())
+                }
+                ("UPDATE", _) if !s.has(&["WHERE"]) => Some("UPDATE without WHERE".to_string()),
+                _ => None,
+            };
+            if let Some(what) = what {
+                out.push(cx.finding(
+                    self,
+                    s.range(0, 1),
+                    format!("{what} with no rollback SQL and no `-- irreversible: <reason>`"),
+                ));
+            }
+        }
+    }
+}
