@@ -267,6 +267,12 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 500)]
         migrations: usize,
     },
+    /// `migration review --all` over generated files, against squawk
+    /// (`pip install squawk-cli`) on the same files.
+    Review {
+        #[arg(long, default_value_t = 5000)]
+        files: usize,
+    },
 }
 
 #[derive(Debug, Args)]

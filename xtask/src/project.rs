@@ -172,7 +172,8 @@ impl Project {
     /// Ticks `tp` in the file of `m` with its checksum: the file is read
     /// again (it may have changed since it was loaded), and refused when its
     /// checksum is no longer `m`'s; the new text replaces it atomically.
-    pub fn stamp(&self, m: &Migration, tp: Touchpoint, today: NaiveDate) -> Result<()> {
+    /// Returns whether the file was written (false: already stamped).
+    pub fn stamp(&self, m: &Migration, tp: Touchpoint, today: NaiveDate) -> Result<bool> {
         let path = self.migrations_dir().join(m.name.file_name());
         let text =
             fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -186,11 +187,12 @@ impl Project {
             );
         }
         if matches!(now.stamp_state(tp), StampState::Current(_)) {
-            return Ok(());
+            return Ok(false);
         }
         let stamped = set_stamp(&text, tp, today, &m.checksum)
             .map_err(|e| anyhow::anyhow!("{}: {e}", self.display_path(&m.name.file_name())))?;
-        write_atomic(&path, &stamped)
+        write_atomic(&path, &stamped)?;
+        Ok(true)
     }
 }
 

@@ -37,6 +37,16 @@ pub fn run(project: &Project, db: &Database, opts: &Options) -> Result<Outcome> 
 }
 
 pub async fn apply(project: &Project, db: &Database, opts: &Options) -> Result<Outcome> {
+    let client = db.connect("touchpoint apply").await?;
+    tracking::lock(&client, opts.lock_wait).await?;
+    let result = apply_with_lock(project, db, &client, opts).await;
+    let _ = tracking::unlock(&client).await;
+    result
+}
+
+/// Reads migrations/ under the lock: an apply that waited for another sees
+/// the files as the other left them (stamps included).
+async fn apply_with_lock(project: &Project, db: &Database, client: &Client, opts: &Options) -> Result<Outcome> {
     let set = project.load_migrations()?;
     if !set.problems.is_empty() {
         for p in &set.problems {
@@ -48,11 +58,7 @@ pub async fn apply(project: &Project, db: &Database, opts: &Options) -> Result<O
             if set.problems.len() == 1 { "" } else { "s" }
         );
     }
-    let client = db.connect("touchpoint apply").await?;
-    tracking::lock(&client, opts.lock_wait).await?;
-    let result = apply_locked(project, db, &client, &set.migrations, opts).await;
-    let _ = tracking::unlock(&client).await;
-    result
+    apply_locked(project, db, client, &set.migrations, opts).await
 }
 
 async fn apply_locked(
@@ -142,8 +148,7 @@ async fn apply_locked(
                 e.migration.stamp_state(Touchpoint::Executed),
                 StampState::Current(_)
             ) {
-                stamp(project, e.migration, opts.today)?;
-                healed += 1;
+                healed += usize::from(stamp(project, e.migration, opts.today));
             }
         }
     }
@@ -214,7 +219,7 @@ async fn apply_locked(
             checks_summary(&checks)
         );
         if opts.stamp && !opts.rehearse {
-            stamp(project, m, opts.today)?;
+            stamp(project, m, opts.today);
         }
         done += 1;
         // A body's plain SET (search_path, lock_timeout ...) must not leak
@@ -599,16 +604,17 @@ async fn record_error(client: &Client, table: &str, m: &Migration, done: usize, 
         .await;
 }
 
-/// Ticks the Executed stamp (atomic rewrite of the file). The migration is
-/// committed by then, so a stamp that cannot be written is a warning.
-fn stamp(project: &Project, m: &Migration, today: NaiveDate) -> Result<()> {
-    if let Err(e) = project.stamp(m, Touchpoint::Executed, today) {
-        eprintln!(
-            "warning: {} is applied, but its Executed stamp was not written: {e:#}",
-            m.name.stem
-        );
+/// Ticks the Executed stamp (atomic rewrite of the file); returns whether
+/// it wrote. The migration is committed by then, so a stamp that cannot be
+/// written is a warning.
+fn stamp(project: &Project, m: &Migration, today: NaiveDate) -> bool {
+    match project.stamp(m, Touchpoint::Executed, today) {
+        Ok(wrote) => wrote,
+        Err(e) => {
+            eprintln!("warning: {} is applied, but its Executed stamp was not written: {e:#}", m.name.stem);
+            false
+        }
     }
-    Ok(())
 }
 
 /// A one-line progress bar on stderr, only on a terminal.

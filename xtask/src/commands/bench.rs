@@ -21,6 +21,7 @@ pub fn run(_project: &Project, cmd: BenchCmd) -> Result<()> {
         BenchCmd::Status { files } => status(files),
         BenchCmd::DbStart => db_start(),
         BenchCmd::Apply { migrations } => apply(migrations),
+        BenchCmd::Review { files } => review(files),
     }
 }
 
@@ -301,5 +302,62 @@ fn apply(count: usize) -> Result<()> {
     println!(
         "  target: ratio <= 1.2 and overhead well under 100 ms (aim: under 2 ms) per migration"
     );
+    Ok(())
+}
+
+fn review(count: usize) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    generate_migrations(dir.path(), count)?;
+    let project = Project::new(dir.path());
+    let names = project.migration_file_names()?;
+    let paths: Vec<std::path::PathBuf> = names.iter().map(|n| project.migrations_dir().join(n)).collect();
+    let bytes: u64 = paths.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).sum();
+    let sh = Shell::new()?;
+    let exe = std::env::current_exe()?;
+    let root = dir.path();
+    let runs = 3;
+    let ours = time(runs, || {
+        cmd!(sh, "{exe} migration review --all --no-stamp --format json --project-dir {root}")
+            .quiet()
+            .ignore_status()
+            .ignore_stdout()
+            .run()
+            .map_err(Into::into)
+    })?;
+    let squawk = match cmd!(sh, "squawk --version").quiet().ignore_stderr().read() {
+        Ok(v) => Some((
+            v,
+            time(runs, || {
+                let paths_ref = &paths;
+                cmd!(sh, "squawk --reporter json {paths_ref...}")
+                    .quiet()
+                    .ignore_status()
+                    .ignore_stdout()
+                    .ignore_stderr()
+                    .run()
+                    .map_err(Into::into)
+            })?,
+        )),
+        Err(_) => None,
+    };
+    let rate = |d: Duration| {
+        format!(
+            "{:.1} MB/s, {:.0} files/s",
+            bytes as f64 / 1e6 / d.as_secs_f64(),
+            count as f64 / d.as_secs_f64()
+        )
+    };
+    println!("review {count} generated migrations ({:.1} MB), whole command, median of {runs}:", bytes as f64 / 1e6);
+    println!("  touchpoint migration review --all   {}  ({})", ms(ours), rate(ours));
+    match squawk {
+        Some((version, t)) => {
+            println!("  {:<34}  {}  ({})", version.trim(), ms(t), rate(t));
+            println!(
+                "  ratio: touchpoint takes {:.2}x squawk's time (target: <= 1.0); touchpoint also folds the schema of the whole set and checks headers",
+                ours.as_secs_f64() / t.as_secs_f64()
+            );
+        }
+        None => println!("  squawk not found: `pip install squawk-cli` for the comparison"),
+    }
     Ok(())
 }

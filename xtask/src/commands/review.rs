@@ -85,8 +85,7 @@ pub fn run(project: &Project, opts: &Options) -> Result<Outcome> {
     for (i, fs) in &results {
         let m = &set.migrations[*i];
         if opts.stamp && !fs.iter().any(blocking) {
-            project.stamp(m, Touchpoint::Reviewed, opts.today)?;
-            stamped += 1;
+            stamped += usize::from(project.stamp(m, Touchpoint::Reviewed, opts.today)?);
         }
     }
     for p in &set.problems {

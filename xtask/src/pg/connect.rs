@@ -123,8 +123,12 @@ impl Database {
             }
         }
         let mut config = Config::new();
+        // Without `host`, libpq connects to `hostaddr` over TCP (TLS and
+        // certificate checks then use the address), else to the default
+        // socket directory.
         let hosts: Vec<String> = params
             .get("host")
+            .or_else(|| params.get("hostaddr"))
             .map(|h| h.split(',').map(str::to_string).collect())
             .unwrap_or_else(|| vec!["/var/run/postgresql".to_string()]);
         for h in &hosts {

@@ -180,24 +180,42 @@ fn ignores(m: &Migration, stmts: &[Stmt], lines: &LineIndex<'_>) -> Vec<Ignore> 
 
 /// Reviews one migration against the schema the earlier ones leave.
 pub fn review_one(m: &Migration, file: &str, before: &Schema, set: &[Migration]) -> Vec<Finding> {
-    let stmts = stmt::statements(m);
-    let lines = LineIndex::new(&m.source);
-    let mut created = Vec::new();
-    {
-        let mut probe = before.clone();
-        probe.mark();
-        for s in stmts.iter().filter(|s| s.section == stmt::Section::Body) {
-            let had: std::collections::BTreeSet<String> = probe.created_since_mark.clone();
-            probe.apply(s);
-            for t in probe.created_since_mark.difference(&had) {
-                created.push((t.clone(), s.start));
+    review_statements(m, &stmt::statements(m), file, before, set)
+}
+
+/// Tables the body creates that did not exist before, with the offset of
+/// the statement creating each.
+fn created_tables(stmts: &[Stmt], before: &Schema) -> Vec<(String, usize)> {
+    let mut created: Vec<(String, usize)> = Vec::new();
+    for s in stmts.iter().filter(|s| s.section == stmt::Section::Body && s.starts_with(&["CREATE"])) {
+        let mut i = 1;
+        while matches!(s.word(i), "UNLOGGED" | "TEMP" | "TEMPORARY") {
+            i += 1;
+        }
+        if s.word(i) != "TABLE" {
+            continue;
+        }
+        i += 1;
+        if s.words_at(i, &["IF", "NOT", "EXISTS"]) {
+            i += 3;
+        }
+        if let Some((name, _)) = s.name_at(i) {
+            let q = schema::qualify(&name);
+            if !before.has_table(&q) && !created.iter().any(|(t, _)| *t == q) {
+                created.push((q, s.start));
             }
         }
     }
+    created
+}
+
+fn review_statements(m: &Migration, stmts: &[Stmt], file: &str, before: &Schema, set: &[Migration]) -> Vec<Finding> {
+    let lines = LineIndex::new(&m.source);
+    let created = created_tables(stmts, before);
     let cx = Context {
         m,
         file,
-        stmts: &stmts,
+        stmts,
         lines: &lines,
         before,
         set,
@@ -207,7 +225,7 @@ pub fn review_one(m: &Migration, file: &str, before: &Schema, set: &[Migration])
     for rule in rules::ALL {
         rule.check(&cx, &mut raw);
     }
-    let ignores = ignores(m, &stmts, &lines);
+    let ignores = ignores(m, stmts, &lines);
     let mut kept: Vec<Finding> = raw
         .into_iter()
         .filter(|f| {
@@ -267,19 +285,17 @@ pub fn review_one(m: &Migration, file: &str, before: &Schema, set: &[Migration])
 
 /// Reviews the migrations at `indexes` of the (NN-ordered) set, folding the
 /// schema through the set once.
-pub fn review_set(
-    set: &[Migration],
-    indexes: &[usize],
-    display: impl Fn(&Migration) -> String,
-) -> Vec<(usize, Vec<Finding>)> {
+pub fn review_set(set: &[Migration], indexes: &[usize], display: impl Fn(&Migration) -> String) -> Vec<(usize, Vec<Finding>)> {
+    let wanted: std::collections::BTreeSet<usize> = indexes.iter().copied().collect();
     let mut schema = Schema::default();
     let mut out = Vec::new();
-    let last = indexes.iter().copied().max().unwrap_or(0);
+    let last = wanted.iter().next_back().copied().unwrap_or(0);
     for (i, m) in set.iter().enumerate().take(last + 1) {
-        if indexes.contains(&i) {
-            out.push((i, review_one(m, &display(m), &schema, set)));
+        let stmts = stmt::statements(m);
+        if wanted.contains(&i) {
+            out.push((i, review_statements(m, &stmts, &display(m), &schema, set)));
         }
-        for s in stmt::statements(m).iter() {
+        for s in &stmts {
             schema.apply(s);
         }
     }
