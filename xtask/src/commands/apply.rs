@@ -46,7 +46,12 @@ pub async fn apply(project: &Project, db: &Database, opts: &Options) -> Result<O
 
 /// Reads migrations/ under the lock: an apply that waited for another sees
 /// the files as the other left them (stamps included).
-async fn apply_with_lock(project: &Project, db: &Database, client: &Client, opts: &Options) -> Result<Outcome> {
+async fn apply_with_lock(
+    project: &Project,
+    db: &Database,
+    client: &Client,
+    opts: &Options,
+) -> Result<Outcome> {
     let set = project.load_migrations()?;
     if !set.problems.is_empty() {
         for p in &set.problems {
@@ -611,7 +616,10 @@ fn stamp(project: &Project, m: &Migration, today: NaiveDate) -> bool {
     match project.stamp(m, Touchpoint::Executed, today) {
         Ok(wrote) => wrote,
         Err(e) => {
-            eprintln!("warning: {} is applied, but its Executed stamp was not written: {e:#}", m.name.stem);
+            eprintln!(
+                "warning: {} is applied, but its Executed stamp was not written: {e:#}",
+                m.name.stem
+            );
             false
         }
     }

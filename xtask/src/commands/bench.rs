@@ -310,19 +310,28 @@ fn review(count: usize) -> Result<()> {
     generate_migrations(dir.path(), count)?;
     let project = Project::new(dir.path());
     let names = project.migration_file_names()?;
-    let paths: Vec<std::path::PathBuf> = names.iter().map(|n| project.migrations_dir().join(n)).collect();
-    let bytes: u64 = paths.iter().map(|p| std::fs::metadata(p).map_or(0, |m| m.len())).sum();
+    let paths: Vec<std::path::PathBuf> = names
+        .iter()
+        .map(|n| project.migrations_dir().join(n))
+        .collect();
+    let bytes: u64 = paths
+        .iter()
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum();
     let sh = Shell::new()?;
     let exe = std::env::current_exe()?;
     let root = dir.path();
     let runs = 3;
     let ours = time(runs, || {
-        cmd!(sh, "{exe} migration review --all --no-stamp --format json --project-dir {root}")
-            .quiet()
-            .ignore_status()
-            .ignore_stdout()
-            .run()
-            .map_err(Into::into)
+        cmd!(
+            sh,
+            "{exe} migration review --all --no-stamp --format json --project-dir {root}"
+        )
+        .quiet()
+        .ignore_status()
+        .ignore_stdout()
+        .run()
+        .map_err(Into::into)
     })?;
     let squawk = match cmd!(sh, "squawk --version").quiet().ignore_stderr().read() {
         Ok(v) => Some((
@@ -347,8 +356,15 @@ fn review(count: usize) -> Result<()> {
             count as f64 / d.as_secs_f64()
         )
     };
-    println!("review {count} generated migrations ({:.1} MB), whole command, median of {runs}:", bytes as f64 / 1e6);
-    println!("  touchpoint migration review --all   {}  ({})", ms(ours), rate(ours));
+    println!(
+        "review {count} generated migrations ({:.1} MB), whole command, median of {runs}:",
+        bytes as f64 / 1e6
+    );
+    println!(
+        "  touchpoint migration review --all   {}  ({})",
+        ms(ours),
+        rate(ours)
+    );
     match squawk {
         Some((version, t)) => {
             println!("  {:<34}  {}  ({})", version.trim(), ms(t), rate(t));

@@ -187,7 +187,10 @@ pub fn review_one(m: &Migration, file: &str, before: &Schema, set: &[Migration])
 /// the statement creating each.
 fn created_tables(stmts: &[Stmt], before: &Schema) -> Vec<(String, usize)> {
     let mut created: Vec<(String, usize)> = Vec::new();
-    for s in stmts.iter().filter(|s| s.section == stmt::Section::Body && s.starts_with(&["CREATE"])) {
+    for s in stmts
+        .iter()
+        .filter(|s| s.section == stmt::Section::Body && s.starts_with(&["CREATE"]))
+    {
         let mut i = 1;
         while matches!(s.word(i), "UNLOGGED" | "TEMP" | "TEMPORARY") {
             i += 1;
@@ -209,7 +212,13 @@ fn created_tables(stmts: &[Stmt], before: &Schema) -> Vec<(String, usize)> {
     created
 }
 
-fn review_statements(m: &Migration, stmts: &[Stmt], file: &str, before: &Schema, set: &[Migration]) -> Vec<Finding> {
+fn review_statements(
+    m: &Migration,
+    stmts: &[Stmt],
+    file: &str,
+    before: &Schema,
+    set: &[Migration],
+) -> Vec<Finding> {
     let lines = LineIndex::new(&m.source);
     let created = created_tables(stmts, before);
     let cx = Context {
@@ -285,7 +294,11 @@ fn review_statements(m: &Migration, stmts: &[Stmt], file: &str, before: &Schema,
 
 /// Reviews the migrations at `indexes` of the (NN-ordered) set, folding the
 /// schema through the set once.
-pub fn review_set(set: &[Migration], indexes: &[usize], display: impl Fn(&Migration) -> String) -> Vec<(usize, Vec<Finding>)> {
+pub fn review_set(
+    set: &[Migration],
+    indexes: &[usize],
+    display: impl Fn(&Migration) -> String,
+) -> Vec<(usize, Vec<Finding>)> {
     let wanted: std::collections::BTreeSet<usize> = indexes.iter().copied().collect();
     let mut schema = Schema::default();
     let mut out = Vec::new();
