@@ -219,6 +219,22 @@ pub struct ReviewArgs {
     /// Do not tick Reviewed stamps (CI).
     #[arg(long)]
     pub no_stamp: bool,
+    /// Skip the dynamic checks (no database).
+    #[arg(long)]
+    pub static_only: bool,
+    /// A server where touchpoint may create databases, for the dynamic
+    /// checks [default: the embedded PostgreSQL].
+    #[arg(
+        long,
+        env = "TOUCHPOINT_SHADOW_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub shadow_url: Option<String>,
+    /// SQL that loads rows before the dynamic checks, so data-dependent
+    /// failures (SET NOT NULL over NULLs, unique index over duplicates) show.
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

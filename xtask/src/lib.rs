@@ -63,6 +63,9 @@ pub fn run(args: flags::Xtask) -> anyhow::Result<Outcome> {
                 strict: a.strict,
                 stamp: !a.no_stamp,
                 today: today(),
+                dynamic: !a.static_only,
+                shadow_url: a.shadow_url,
+                seed: a.seed,
             };
             commands::review::run(&project, &opts)
         }

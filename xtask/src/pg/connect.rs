@@ -225,6 +225,25 @@ impl Database {
         })
     }
 
+    /// The same server, another database (for shadow databases).
+    pub fn with_dbname(&self, dbname: &str) -> Database {
+        let mut db = self.clone();
+        db.config.dbname(dbname);
+        let (head, _) = db.display.split_once('?').unwrap_or((&db.display, ""));
+        let query = self
+            .display
+            .split_once('?')
+            .map(|(_, q)| format!("?{q}"))
+            .unwrap_or_default();
+        let base = head.rsplit_once('/').map_or(head, |(b, _)| b);
+        db.display = if db.embedded {
+            format!("{} database {dbname}", self.display)
+        } else {
+            format!("{base}/{dbname}{query}")
+        };
+        db
+    }
+
     /// The target as people may see it: never with its password.
     pub fn display(&self) -> &str {
         &self.display

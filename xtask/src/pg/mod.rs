@@ -16,3 +16,4 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .expect("a tokio runtime")
         .block_on(f)
 }
+pub mod snapshot;

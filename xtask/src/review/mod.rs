@@ -8,6 +8,7 @@
 //! anywhere; the reason is required, and an ignore that names no rule or
 //! silences nothing is itself a finding.
 
+pub mod dynamic;
 pub mod report;
 pub mod rules;
 pub mod schema;
@@ -22,6 +23,8 @@ use stmt::Stmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// A measurement or remark; never fails a review.
+    Note,
     Warning,
     Error,
 }
@@ -29,6 +32,7 @@ pub enum Severity {
 impl Severity {
     pub fn key(self) -> &'static str {
         match self {
+            Severity::Note => "note",
             Severity::Warning => "warning",
             Severity::Error => "error",
         }

@@ -11,6 +11,14 @@ use super::{rules, Finding, Severity};
 pub fn text(findings: &[Finding], source_of: impl Fn(&str) -> Option<String>) -> String {
     let mut out = String::new();
     for f in findings {
+        if f.severity == Severity::Note {
+            let _ = writeln!(
+                out,
+                "note[{}]: {}:{}: {}",
+                f.rule, f.file, f.start.line, f.message
+            );
+            continue;
+        }
         let _ = writeln!(out, "{}[{}]: {}", f.severity.key(), f.rule, f.message);
         let _ = writeln!(out, "  --> {}:{}:{}", f.file, f.start.line, f.start.col);
         if let Some(src) = source_of(&f.file) {
@@ -77,7 +85,11 @@ pub fn github(findings: &[Finding]) -> String {
         let _ = writeln!(
             out,
             "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            f.severity.key(),
+            if f.severity == Severity::Note {
+                "notice"
+            } else {
+                f.severity.key()
+            },
             escape_property(&f.file),
             f.start.line,
             f.start.col,
@@ -108,7 +120,7 @@ pub fn sarif(findings: &[Finding]) -> Value {
         .map(|f| {
             json!({
                 "ruleId": f.rule,
-                "level": match f.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "level": match f.severity { Severity::Error => "error", Severity::Warning => "warning", Severity::Note => "note" },
                 "message": { "text": f.message },
                 "locations": [{
                     "physicalLocation": {
