@@ -289,6 +289,13 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 5000)]
         files: usize,
     },
+    /// The dynamic review of the last migration of a generated set, first
+    /// (building the history template) and again (reusing it), against
+    /// replaying the history into a fresh database.
+    ReviewDynamic {
+        #[arg(long, default_value_t = 500)]
+        migrations: usize,
+    },
 }
 
 #[derive(Debug, Args)]
