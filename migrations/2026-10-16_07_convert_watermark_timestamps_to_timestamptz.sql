@@ -32,6 +32,7 @@
 
 SET lock_timeout = '5s';
 
+-- review: ignore alter-column-type -- the two watermark tables hold one row per poller and send_serviceops is a small outbox; the dynamic review measured the rewrite at a few milliseconds, and USING ... AT TIME ZONE 'UTC' keeps the stored instants exact whatever the session TimeZone
 DO $$
 BEGIN
     IF EXISTS (

@@ -105,6 +105,7 @@ pub fn github(findings: &[Finding]) -> String {
 pub fn sarif(findings: &[Finding]) -> Value {
     let rules: Vec<Value> = rules::ALL
         .iter()
+        .chain(super::dynamic::RULES)
         .map(|r| {
             json!({
                 "id": r.id(),

@@ -70,6 +70,13 @@ fn column_type(s: &Stmt, from: usize, to: usize) -> String {
         .replace(" , ", ",")
 }
 
+/// The type of a column whose type tokens are `from..to`, in the form
+/// [`Table::columns`] keeps it (lower-cased, spaces collapsed), so that
+/// rules can compare a new type with the one the schema knows.
+pub fn type_text(s: &Stmt, from: usize, to: usize) -> String {
+    column_type(s, from, to)
+}
+
 impl Schema {
     /// Forgets which tables were created "in this migration".
     pub fn mark(&mut self) {

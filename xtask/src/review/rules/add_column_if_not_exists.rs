@@ -1,4 +1,4 @@
-use crate::review::schema::item_end;
+use super::ddl;
 use crate::review::{Context, Finding, Rule, Severity};
 
 pub struct AddColumnIfNotExists;
@@ -24,8 +24,11 @@ impl Rule for AddColumnIfNotExists {
             if s.in_do.as_ref().is_some_and(|g| g.guarded()) {
                 continue;
             }
-            let mut k = 3;
-            while k < s.toks.len() {
+            let Some((_, first)) = ddl::alter_table(s) else {
+                continue;
+            };
+            for action in ddl::actions(s, first) {
+                let k = action.start;
                 if s.word(k) == "ADD"
                     && !matches!(
                         s.word(k + 1),
@@ -37,7 +40,6 @@ impl Rule for AddColumnIfNotExists {
                         out.push(cx.finding(self, s.range(k, c), "ADD COLUMN without IF NOT EXISTS fails when the migration runs a second time"));
                     }
                 }
-                k = item_end(s, k) + 1;
             }
         }
     }

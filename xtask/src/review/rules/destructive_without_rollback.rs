@@ -34,7 +34,16 @@ impl Rule for DestructiveWithoutRollback {
                     "DROP",
                     "TABLE" | "TYPE" | "SCHEMA" | "VIEW" | "MATERIALIZED" | "FUNCTION" | "SEQUENCE",
                 ) => Some(format!("DROP {}", s.word(1))),
-                ("ALTER", "TABLE") if s.has(&["DROP", "COLUMN"]) => Some("DROP COLUMN".to_string()),
+                ("ALTER", "TABLE")
+                    if super::ddl::alter_table(s).is_some_and(|(_, first)| {
+                        super::ddl::actions(s, first).iter().any(|a| {
+                            s.word(a.start) == "DROP"
+                                && !matches!(s.word(a.start + 1), "CONSTRAINT")
+                        })
+                    }) =>
+                {
+                    Some("DROP COLUMN".to_string())
+                }
                 ("TRUNCATE", _) => Some("TRUNCATE".to_string()),
                 ("DELETE", "FROM") if !s.has(&["WHERE"]) => {
                     Some("DELETE without WHERE".to_string())

@@ -1,4 +1,4 @@
-use crate::review::schema::item_end;
+use super::ddl;
 use crate::review::{Context, Finding, Rule, Severity};
 
 pub struct DropIfExists;
@@ -41,8 +41,11 @@ impl Rule for DropIfExists {
                     ));
                 }
             } else if s.starts_with(&["ALTER", "TABLE"]) {
-                let mut k = 3;
-                while k < s.toks.len() {
+                let Some((_, first)) = ddl::alter_table(s) else {
+                    continue;
+                };
+                for action in ddl::actions(s, first) {
+                    let k = action.start;
                     if s.word(k) == "DROP" {
                         let c =
                             k + 1 + usize::from(matches!(s.word(k + 1), "COLUMN" | "CONSTRAINT"));
@@ -55,7 +58,6 @@ impl Rule for DropIfExists {
                             out.push(cx.finding(self, s.range(k, c), "ALTER TABLE ... DROP without IF EXISTS fails when it is already gone"));
                         }
                     }
-                    k = item_end(s, k) + 1;
                 }
             }
         }

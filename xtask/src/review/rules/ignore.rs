@@ -18,7 +18,7 @@ impl Rule for UnknownIgnore {
         "An ignore comment names a rule that does not exist"
     }
     fn help(&self) -> &'static str {
-        "use a rule id from docs/rules/ (e.g. `-- review: ignore rename-column -- <reason>`), or remove the comment"
+        "use a rule id from docs/rules/ (e.g. `-- review: ignore rename -- <reason>`), or remove the comment"
     }
     fn check(&self, _: &Context<'_>, _: &mut Vec<Finding>) {}
 }

@@ -36,6 +36,12 @@ impl Rule for RequireIfNotExists {
             if kind == "INDEX" && s.word(k) == "CONCURRENTLY" {
                 k += 1;
             }
+            if kind == "INDEX" && s.word(k) == "ON" {
+                // An unnamed index cannot say IF NOT EXISTS: a second run
+                // adds another index under a generated name.
+                out.push(cx.finding(self, s.range(0, i), "an unnamed CREATE INDEX creates one more index every time it runs: name it and add IF NOT EXISTS"));
+                continue;
+            }
             if !s.words_at(k, &["IF", "NOT", "EXISTS"]) {
                 out.push(cx.finding(self, s.range(0, i), format!("CREATE {kind} without IF NOT EXISTS fails when the migration runs a second time")));
             }

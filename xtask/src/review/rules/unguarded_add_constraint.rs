@@ -1,4 +1,4 @@
-use crate::review::schema::item_end;
+use super::ddl;
 use crate::review::{Context, Finding, Rule, Severity};
 
 /// ADD CONSTRAINT has no IF NOT EXISTS: seed 002's existence check.
@@ -25,8 +25,11 @@ impl Rule for UnguardedAddConstraint {
             if s.in_do.as_ref().is_some_and(|g| g.guarded()) {
                 continue;
             }
-            let mut k = 3;
-            while k < s.toks.len() {
+            let Some((_, first)) = ddl::alter_table(s) else {
+                continue;
+            };
+            for action in ddl::actions(s, first) {
+                let k = action.start;
                 if s.words_at(k, &["ADD", "CONSTRAINT"])
                     || (s.word(k) == "ADD"
                         && matches!(
@@ -40,7 +43,6 @@ impl Rule for UnguardedAddConstraint {
                         "ADD CONSTRAINT fails when the constraint exists: guard it in a DO block",
                     ));
                 }
-                k = item_end(s, k) + 1;
             }
         }
     }

@@ -43,7 +43,18 @@ pub fn changed_tables(s: &Stmt) -> Vec<(String, usize)> {
                 }
             }
         }
-        "TRUNCATE" => at.push(skip_if(skip_if(1, &["TABLE"]), &["ONLY"])),
+        "TRUNCATE" => {
+            // TRUNCATE [TABLE] [ONLY] a, [ONLY] b
+            let mut i = skip_if(skip_if(1, &["TABLE"]), &["ONLY"]);
+            while let Some((_, next)) = s.name_at(i) {
+                at.push(i);
+                if s.toks.get(next).is_some_and(|t| t.norm == ",") {
+                    i = skip_if(next + 1, &["ONLY"]);
+                } else {
+                    break;
+                }
+            }
+        }
         "INSERT" if s.word(1) == "INTO" => at.push(2),
         "UPDATE" => at.push(skip_if(1, &["ONLY"])),
         "DELETE" if s.word(1) == "FROM" => at.push(skip_if(2, &["ONLY"])),
@@ -78,4 +89,43 @@ fn collect_dotted(s: &Stmt, mut i: usize) -> Vec<String> {
         }
     }
     parts
+}
+
+/// Reviews `body` as the body of `2026-01-02_02_test.sql` (no header, so
+/// line 1 is the body's first line; verify and rollback sections follow it)
+/// after folding `before`, the body of an earlier migration, into the
+/// schema. For the rules' unit tests.
+#[cfg(test)]
+pub fn check_sql(before: &str, body: &str) -> Vec<crate::review::Finding> {
+    use crate::migration::{Migration, MigrationName};
+    use crate::review::schema::Schema;
+    use crate::review::stmt;
+
+    let first = Migration::parse(
+        MigrationName::parse("2026-01-01_01_before.sql").expect("name"),
+        &format!("{before}\n"),
+    )
+    .expect("before parses");
+    let mut schema = Schema::default();
+    for s in stmt::statements(&first).iter() {
+        schema.apply(s);
+    }
+    let text = format!("{body}\n-- migrate:verify\nSELECT 1;\n-- migrate:rollback\nSELECT 1;\n");
+    let m = Migration::parse(
+        MigrationName::parse("2026-01-02_02_test.sql").expect("name"),
+        &text,
+    )
+    .expect("body parses");
+    let set = vec![first, m.clone()];
+    crate::review::review_one(&m, "migrations/2026-01-02_02_test.sql", &schema, &set)
+}
+
+/// The `line:col` starts of the findings of `rule`.
+#[cfg(test)]
+pub fn spans(findings: &[crate::review::Finding], rule: &str) -> Vec<String> {
+    findings
+        .iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| format!("{}:{}", f.start.line, f.start.col))
+        .collect()
 }

@@ -33,25 +33,25 @@ impl Rule for WhenOthers {
     }
 }
 
-/// The offset of `OTHERS` in a `WHEN OTHERS` of the DO statement's text.
+/// The offset of `OTHERS` in a `WHEN OTHERS` handler of the DO statement:
+/// the body is lexed, so the words in its comments and strings do not count.
 fn when_others_at(cx: &Context<'_>, start: usize, end: usize) -> Option<usize> {
-    let (tokens, _) = crate::sql::lexer::tokenize(&cx.m.source[start..end]);
-    let body = tokens
-        .iter()
-        .find(|t| t.kind == crate::sql::lexer::TokenKind::DollarString)?;
+    use crate::sql::lexer::{tokenize, TokenKind};
+    let (tokens, _) = tokenize(&cx.m.source[start..end]);
+    let body = tokens.iter().find(|t| t.kind == TokenKind::DollarString)?;
     let text = &cx.m.source[start + body.span.start..start + body.span.end];
-    let upper = text.to_ascii_uppercase();
-    let mut from = 0;
-    while let Some(i) = upper[from..].find("WHEN") {
-        let at = from + i;
-        let rest = upper[at + 4..].trim_start();
-        if rest.starts_with("OTHERS")
-            && !rest[6..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-        {
-            let offset = at + 4 + (upper[at + 4..].len() - rest.len());
-            return Some(start + body.span.start + offset);
-        }
-        from = at + 4;
-    }
-    None
+    let tag = text[1..].find('$').map_or(1, |i| i + 2);
+    let inner = &text[tag..text.len().saturating_sub(tag).max(tag)];
+    let (inner_tokens, _) = tokenize(inner);
+    let words: Vec<_> = inner_tokens
+        .iter()
+        .filter(|t| !t.kind.is_trivia())
+        .collect();
+    words.windows(2).find_map(|w| {
+        let is = |t: &crate::sql::lexer::Token, kw: &str| {
+            t.kind == TokenKind::Word && t.text(inner).eq_ignore_ascii_case(kw)
+        };
+        (is(w[0], "WHEN") && is(w[1], "OTHERS"))
+            .then(|| start + body.span.start + tag + w[1].span.start)
+    })
 }
