@@ -326,7 +326,7 @@ fn review(count: usize) -> Result<()> {
     let ours = time(runs, || {
         cmd!(
             sh,
-            "{exe} migration review --all --no-stamp --format json --project-dir {root}"
+            "{exe} migration review --all --no-stamp --static-only --format json --project-dir {root}"
         )
         .quiet()
         .ignore_status()
@@ -362,7 +362,7 @@ fn review(count: usize) -> Result<()> {
         bytes as f64 / 1e6
     );
     println!(
-        "  touchpoint migration review --all   {}  ({})",
+        "  touchpoint review --all --static-only {}  ({})",
         ms(ours),
         rate(ours)
     );

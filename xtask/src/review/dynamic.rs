@@ -187,6 +187,31 @@ fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
+/// Drops check and build databases left by reviews that were killed: their
+/// name carries the pid of the process that made them.
+async fn drop_leftovers(admin: &Client) {
+    let Ok(rows) = admin
+        .query(
+            "SELECT datname FROM pg_database d
+              WHERE (datname LIKE 'touchpoint\\_check\\_%' OR datname LIKE 'touchpoint\\_build\\_%')
+                AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datid = d.oid)",
+            &[],
+        )
+        .await
+    else {
+        return;
+    };
+    for r in rows {
+        let name: String = r.get(0);
+        let pid = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+        if pid.is_some_and(|p| p != std::process::id() && !crate::pg::cluster::process_alive(p)) {
+            let _ = admin
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {}", quote(&name)))
+                .await;
+        }
+    }
+}
+
 /// Finds or builds the template holding `history`.
 async fn template(
     admin: &Client,
@@ -194,6 +219,7 @@ async fn template(
     history: &[&Migration],
     display: &dyn Fn(&Migration) -> String,
 ) -> Result<(String, TemplateUse)> {
+    drop_leftovers(admin).await;
     let chain = chain(history);
     let name = template_name(&chain);
     let rows = admin
