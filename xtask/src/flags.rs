@@ -47,6 +47,26 @@ pub enum Cmd {
     Bench(BenchCmd),
     /// Fuzz the SQL lexer and statement splitter for a while.
     Fuzz(FuzzArgs),
+    /// Scaffold a review rule: its file, registry entry, docs page and
+    /// snapshot test (for developers of touchpoint).
+    NewRule(NewRuleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NewRuleArgs {
+    /// The stable kebab-case id, e.g. `drop-column-in-use`.
+    pub id: String,
+    #[arg(long, value_enum, default_value_t = RuleSeverity::Warning)]
+    pub severity: RuleSeverity,
+    /// What the rule finds, in one line (the page's title line).
+    #[arg(long)]
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RuleSeverity {
+    Warning,
+    Error,
 }
 
 #[derive(Debug, Subcommand)]

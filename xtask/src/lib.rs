@@ -126,6 +126,21 @@ pub fn run(args: flags::Xtask) -> anyhow::Result<Outcome> {
         Cmd::Db(cmd) => commands::db::run(&project, cmd).map(|()| Outcome::Clean),
         Cmd::Bench(cmd) => commands::bench::run(&project, cmd).map(|()| Outcome::Clean),
         Cmd::Fuzz(a) => commands::fuzz::run(a.seconds, a.seed),
+        Cmd::NewRule(a) => {
+            let opts = commands::new_rule::Options {
+                id: a.id,
+                severity: match a.severity {
+                    flags::RuleSeverity::Error => review::Severity::Error,
+                    flags::RuleSeverity::Warning => review::Severity::Warning,
+                },
+                summary: a.summary,
+            };
+            for path in commands::new_rule::run(&project, &opts)? {
+                println!("{path}");
+            }
+            eprintln!("next: write the check and the page, then `cargo test -p xtask --test review_rules` (its examples test fails until the Bad example is found)");
+            Ok(Outcome::Clean)
+        }
     }
 }
 

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod db;
 pub mod fuzz;
 pub mod new;
+pub mod new_rule;
 pub mod plan;
 pub mod repair;
 pub mod review;
