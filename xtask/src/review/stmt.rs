@@ -271,13 +271,33 @@ fn do_block(stmt: &Stmt, source: &str) -> Vec<Stmt> {
         range: stmt.start..stmt.end,
         ..DoGuard::default()
     };
+    // Control IFs open and close around statements; a statement is guarded
+    // when an enclosing IF (or ELSIF) tests EXISTS or FOUND. `DROP TABLE IF
+    // EXISTS` is not a control IF: a control IF starts a statement.
+    let mut open_ifs: Vec<bool> = Vec::new();
+    let mut guarded_at = vec![false; toks.len()];
     for (i, t) in toks.iter().enumerate() {
-        let w = |k: usize| toks.get(i + k).map_or("", |t: &Tok| t.norm.as_str());
-        if t.is_word("IF")
-            && (w(1) == "EXISTS" || (w(1) == "NOT" && (w(2) == "EXISTS" || w(2) == "FOUND")))
-        {
-            guard.checks_existence = true;
+        let starts_statement = i == 0
+            || toks[i - 1].kind == TokenKind::Semicolon
+            || STARTERS.contains(&toks[i - 1].norm.as_str());
+        let condition_tests_existence = || {
+            toks[i + 1..]
+                .iter()
+                .take_while(|c| !c.is_word("THEN"))
+                .any(|c| c.is_word("EXISTS") || c.is_word("FOUND"))
+        };
+        if t.is_word("IF") && starts_statement {
+            open_ifs.push(condition_tests_existence());
+        } else if t.is_word("ELSIF") {
+            if let Some(top) = open_ifs.last_mut() {
+                *top = *top || condition_tests_existence();
+            }
+        } else if t.is_word("IF") && i > 0 && toks[i - 1].is_word("END") {
+            open_ifs.pop();
         }
+        guarded_at[i] = open_ifs.iter().any(|g| *g);
+    }
+    for (i, t) in toks.iter().enumerate() {
         if t.is_word("WHEN") {
             let mut k = 1;
             while let Some(n) = toks.get(i + k) {
@@ -308,12 +328,14 @@ fn do_block(stmt: &Stmt, source: &str) -> Vec<Stmt> {
                 .find(|&k| toks[k].kind == TokenKind::Semicolon)
                 .unwrap_or(toks.len());
             let slice: Vec<Tok> = toks[i..end].to_vec();
+            let mut own = guard.clone();
+            own.checks_existence = guarded_at[i];
             out.push(Stmt {
                 section: Section::Body,
                 start: slice.first().map_or(inner_start, |t| t.start),
                 end: slice.last().map_or(inner_start, |t| t.end),
                 toks: slice,
-                in_do: Some(guard.clone()),
+                in_do: Some(own),
             });
             i = end;
         }
