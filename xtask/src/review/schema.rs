@@ -38,27 +38,29 @@ pub fn qualify(name: &str) -> String {
     }
 }
 
+/// Words that end a column's type and start one of its constraints.
+pub const COLUMN_STOP: &[&str] = &[
+    "NOT",
+    "NULL",
+    "DEFAULT",
+    "PRIMARY",
+    "REFERENCES",
+    "UNIQUE",
+    "CHECK",
+    "GENERATED",
+    "COLLATE",
+    "CONSTRAINT",
+];
+
 /// Type tokens of a column definition, up to the first constraint keyword.
 fn column_type(s: &Stmt, from: usize, to: usize) -> String {
-    const STOP: &[&str] = &[
-        "NOT",
-        "NULL",
-        "DEFAULT",
-        "PRIMARY",
-        "REFERENCES",
-        "UNIQUE",
-        "CHECK",
-        "GENERATED",
-        "COLLATE",
-        "CONSTRAINT",
-    ];
     let mut parts: Vec<String> = Vec::new();
     let mut depth = 0;
     for t in &s.toks[from..to] {
         match t.kind {
             TokenKind::LParen => depth += 1,
             TokenKind::RParen => depth -= 1,
-            TokenKind::Word if depth == 0 && STOP.contains(&t.norm.as_str()) => break,
+            TokenKind::Word if depth == 0 && COLUMN_STOP.contains(&t.norm.as_str()) => break,
             _ => {}
         }
         parts.push(t.norm.to_ascii_lowercase());

@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use crate::migration::Migration;
-use crate::review::schema::{item_end, type_text, Schema};
+use crate::review::schema::{item_end, type_text, Schema, COLUMN_STOP};
 use crate::review::stmt::Stmt;
 use crate::review::Context;
 use crate::sql::lexer::TokenKind;
@@ -86,20 +86,6 @@ pub fn create_table(s: &Stmt) -> Option<(String, usize, Vec<Range<usize>>)> {
     };
     Some((name, i, items))
 }
-
-/// Words that end a column's type and start one of its constraints.
-const COLUMN_STOP: &[&str] = &[
-    "NOT",
-    "NULL",
-    "DEFAULT",
-    "PRIMARY",
-    "REFERENCES",
-    "UNIQUE",
-    "CHECK",
-    "GENERATED",
-    "COLLATE",
-    "CONSTRAINT",
-];
 
 /// One column definition: `name type [constraints]`.
 #[derive(Debug, Clone)]
