@@ -7,6 +7,7 @@ pub mod migration;
 pub mod pg;
 pub mod project;
 pub mod review;
+pub mod schema;
 pub mod sql;
 
 use std::fmt;
