@@ -98,6 +98,16 @@ pub enum MigrationCmd {
     Apply(ApplyArgs),
     /// Undo applied migrations, newest first, with their rollback SQL.
     Rollback(RollbackArgs),
+    /// Rewrite current_schema/ from the database (the source of truth), fill
+    /// the synced migration's SOURCE OF TRUTH lines and tick its Synced stamp.
+    ///
+    /// Objects stay in the file they are in; new ones go where
+    /// touchpoint.conf's [layout] says (default: 01_foundations.sql for
+    /// schemas, extensions and types, then one file per schema). DOWNSTREAM
+    /// commands of touchpoint.conf run and tick their line. Examples:
+    ///   cargo xtask migration sync            (after `migration apply`)
+    ///   cargo xtask migration sync --check    (CI: fails when current_schema/ is stale)
+    Sync(SyncArgs),
     /// Record migrations up to NN as applied without running them (for a
     /// database that already has their schema).
     Baseline(BaselineArgs),
@@ -210,6 +220,44 @@ pub struct NewArgs {
     /// Date for the file name and header (default: today).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Replay the migrations into a throwaway database, render, and fail
+    /// (exit 1) with a diff when the committed files differ. Writes nothing.
+    #[arg(long)]
+    pub check: bool,
+    /// Where the schema comes from: the target database, or the migrations
+    /// replayed into a throwaway database.
+    #[arg(long, value_enum, default_value_t = SyncFrom::Database)]
+    pub from: SyncFrom,
+    /// Fill the SOURCE OF TRUTH lines of migration NN (default: every
+    /// migration executed and not yet synced).
+    #[arg(long = "for", value_name = "NN")]
+    pub for_nn: Option<u32>,
+    /// Server to replay on for --check and --from migrations [default: the
+    /// embedded PostgreSQL].
+    #[arg(
+        long,
+        env = "TOUCHPOINT_SHADOW_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub shadow_url: Option<String>,
+    /// Do not run the DOWNSTREAM commands of touchpoint.conf.
+    #[arg(long)]
+    pub no_downstream: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SyncFrom {
+    Database,
+    Migrations,
 }
 
 #[derive(Debug, Args)]

@@ -103,6 +103,29 @@ pub fn run(args: flags::Xtask) -> anyhow::Result<Outcome> {
             };
             commands::rollback::run(&project, &db, &opts)
         }
+        Cmd::Migration(MigrationCmd::Sync(a)) => {
+            let table = pg::tracking::TableName::parse(&a.db.tracking_table).map_err(BadInput)?;
+            let from_migrations = a.from == flags::SyncFrom::Migrations;
+            let db = if a.check || from_migrations {
+                None
+            } else {
+                Some(pg::connect::Database::resolve(
+                    a.db.database_url.as_deref(),
+                    &project.root,
+                )?)
+            };
+            let opts = commands::sync::Options {
+                check: a.check,
+                from_migrations,
+                for_nn: a.for_nn,
+                format: a.format,
+                today: today(),
+                shadow_url: a.shadow_url,
+                tracking: table,
+                downstream: !a.no_downstream && !a.check,
+            };
+            commands::sync::run(&project, db.as_ref(), &opts)
+        }
         Cmd::Migration(MigrationCmd::Baseline(a)) => {
             let (db, table, lock_wait) = database(&project, &a.db)?;
             let opts = commands::baseline::Options {

@@ -12,3 +12,4 @@ pub mod repair;
 pub mod review;
 pub mod rollback;
 pub mod status;
+pub mod sync;

@@ -416,3 +416,63 @@ fn line_ending(line: &str) -> &'static str {
         ""
     }
 }
+
+/// Replaces the SOURCE OF TRUTH SCHEMA UPDATED items with `items`, each
+/// ticked (`--   [x] <item>`), adding the block before TOUCHPOINTS (or the
+/// closing rule) when the header lacks it. Other lines are kept byte for
+/// byte.
+pub fn set_source_of_truth(original: &str, items: &[String]) -> Result<String, StampError> {
+    let normalized = super::checksum::normalize(original);
+    let header = match parse(&normalized) {
+        Ok(Some(h)) => h,
+        Ok(None) => return Err(StampError::NoHeader),
+        Err(e) => return Err(StampError::BadHeader(e)),
+    };
+    let eol = if original.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let mut lines: Vec<String> = original.split_inclusive('\n').map(str::to_string).collect();
+    let key_line = normalized.lines().take(header.last_line).position(|l| {
+        l.trim_start_matches('-')
+            .trim()
+            .to_ascii_uppercase()
+            .starts_with("SOURCE OF TRUTH SCHEMA UPDATED:")
+    });
+    let new_items: Vec<String> = items.iter().map(|i| format!("--   [x] {i}{eol}")).collect();
+    match key_line {
+        Some(k) => {
+            // Items are the checklist lines right after the key line.
+            let old: Vec<usize> = header.source_of_truth.iter().map(|i| i.line - 1).collect();
+            for &i in old.iter().rev() {
+                lines.remove(i);
+            }
+            for (n, item) in new_items.into_iter().enumerate() {
+                lines.insert(k + 1 + n, item);
+            }
+        }
+        None => {
+            let before = header
+                .touchpoints
+                .first()
+                .map_or(header.last_line - 1, |t| t.line - 2);
+            let mut block = vec![format!("-- SOURCE OF TRUTH SCHEMA UPDATED:{eol}")];
+            block.extend(new_items);
+            block.push(format!("--{eol}"));
+            for (n, l) in block.into_iter().enumerate() {
+                lines.insert(before + n, l);
+            }
+        }
+    }
+    Ok(lines.concat())
+}
+
+/// Ticks the checklist item on 1-based `line` (`[ ]` -> `[x]`).
+pub fn tick_line(original: &str, line: usize) -> String {
+    let mut lines: Vec<String> = original.split_inclusive('\n').map(str::to_string).collect();
+    if let Some(l) = lines.get_mut(line.wrapping_sub(1)) {
+        *l = l.replacen("[ ]", "[x]", 1);
+    }
+    lines.concat()
+}

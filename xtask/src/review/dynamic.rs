@@ -482,6 +482,46 @@ pub async fn review(
     })
 }
 
+/// A fresh database holding `history` replayed, cloned from the cached
+/// history template (built when missing). The caller drops it with
+/// [`drop_database`].
+pub async fn replayed(
+    admin: &Client,
+    shadow: &Database,
+    history: &[&Migration],
+    display: &dyn Fn(&Migration) -> String,
+    purpose: &str,
+) -> Result<String> {
+    let (template, _) = template(admin, shadow, history, display).await?;
+    let name = format!(
+        "touchpoint_check_{}_{}_{purpose}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    admin
+        .batch_execute(&format!(
+            "CREATE DATABASE {} TEMPLATE {}{}",
+            quote(&name),
+            quote(&template),
+            strategy(admin).await?
+        ))
+        .await
+        .with_context(|| format!("cannot clone the history template {template}"))?;
+    Ok(name)
+}
+
+/// Drops a database made by [`replayed`], even with sessions left in it.
+pub async fn drop_database(admin: &Client, name: &str) {
+    let _ = admin
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote(name)
+        ))
+        .await;
+}
+
 async fn check_on(
     shadow: &Database,
     db: &str,

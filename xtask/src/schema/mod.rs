@@ -4,3 +4,6 @@
 //! (`banner`).
 
 pub mod banner;
+pub mod catalog;
+pub mod layout;
+pub mod render;
