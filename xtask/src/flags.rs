@@ -47,6 +47,9 @@ pub enum Cmd {
     Bench(BenchCmd),
     /// Fuzz the SQL lexer and statement splitter for a while.
     Fuzz(FuzzArgs),
+    /// Run the conformance corpus (pg-delta's schema transitions) through
+    /// the sync round trip and print pass / fail / skip counts.
+    Corpus(CorpusArgs),
     /// Scaffold a review rule: its file, registry entry, docs page and
     /// snapshot test (for developers of touchpoint).
     NewRule(NewRuleArgs),
@@ -364,6 +367,20 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 500)]
         migrations: usize,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct CorpusArgs {
+    /// The corpus directory [default: ../shared/corpus/pg-delta/corpus
+    /// beside the repository].
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Only cases whose name contains this.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Print this many failures in full, and every skip.
+    #[arg(long, default_value_t = 20)]
+    pub show: usize,
 }
 
 #[derive(Debug, Args)]

@@ -150,6 +150,13 @@ pub fn run(args: flags::Xtask) -> anyhow::Result<Outcome> {
         Cmd::Db(cmd) => commands::db::run(&project, cmd).map(|()| Outcome::Clean),
         Cmd::Bench(cmd) => commands::bench::run(&project, cmd).map(|()| Outcome::Clean),
         Cmd::Fuzz(a) => commands::fuzz::run(a.seconds, a.seed),
+        Cmd::Corpus(a) => commands::corpus::run(&commands::corpus::Options {
+            dir: a
+                .dir
+                .unwrap_or_else(|| commands::corpus::default_dir(&project.root)),
+            filter: a.filter,
+            show: a.show,
+        }),
         Cmd::NewRule(a) => {
             let opts = commands::new_rule::Options {
                 id: a.id,

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod baseline;
 pub mod bench;
+pub mod corpus;
 pub mod db;
 pub mod fuzz;
 pub mod new;

@@ -244,6 +244,42 @@ impl Database {
         db
     }
 
+    /// A libpq keyword string for client tools (pg_dump, psql) and the
+    /// password to hand them through `PGPASSWORD`, never on a command line.
+    pub fn for_tools(&self) -> (String, Option<String>) {
+        fn value(v: &str) -> String {
+            format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"))
+        }
+        let mut parts = Vec::new();
+        let hosts: Vec<String> = self
+            .config
+            .get_hosts()
+            .iter()
+            .map(|h| match h {
+                Host::Tcp(name) => name.clone(),
+                Host::Unix(path) => path.to_string_lossy().into_owned(),
+            })
+            .collect();
+        if !hosts.is_empty() {
+            parts.push(format!("host={}", value(&hosts.join(","))));
+        }
+        let ports: Vec<String> = self.config.get_ports().iter().map(u16::to_string).collect();
+        if !ports.is_empty() {
+            parts.push(format!("port={}", ports.join(",")));
+        }
+        if let Some(user) = self.config.get_user() {
+            parts.push(format!("user={}", value(user)));
+        }
+        if let Some(db) = self.config.get_dbname() {
+            parts.push(format!("dbname={}", value(db)));
+        }
+        let password = self
+            .config
+            .get_password()
+            .map(|p| String::from_utf8_lossy(p).into_owned());
+        (parts.join(" "), password)
+    }
+
     /// The target as people may see it: never with its password.
     pub fn display(&self) -> &str {
         &self.display

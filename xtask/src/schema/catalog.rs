@@ -90,6 +90,8 @@ pub struct Type {
     pub oid: Oid,
     /// The `pg_class` row of a composite type (0 for others).
     pub relid: Oid,
+    /// A domain's CHECK constraints (what depends on them is the domain's).
+    pub constraint_oids: Vec<Oid>,
     pub schema: String,
     pub name: String,
     pub kind: TypeKind,
@@ -328,11 +330,13 @@ async fn read_in(c: &tokio_postgres::Transaction<'_>) -> Result<Catalog> {
         .collect();
 
     let mut checks: HashMap<Oid, Vec<(String, String)>> = HashMap::new();
+    let mut check_oids: HashMap<Oid, Vec<Oid>> = HashMap::new();
     for r in &domain_checks {
         checks
             .entry(r.get(0))
             .or_default()
             .push((r.get(1), r.get(2)));
+        check_oids.entry(r.get(0)).or_default().push(r.get(3));
     }
     let mut attrs: HashMap<Oid, Vec<(String, String, Option<String>)>> = HashMap::new();
     for r in &attributes {
@@ -362,6 +366,7 @@ async fn read_in(c: &tokio_postgres::Transaction<'_>) -> Result<Catalog> {
         cat.types.push(Type {
             oid,
             relid: r.get(10),
+            constraint_oids: check_oids.remove(&oid).unwrap_or_default(),
             schema: r.get(1),
             name: r.get(2),
             kind,
@@ -683,7 +688,7 @@ impl Queries {
                 collation_sql("t.typcollation", "t.typbasetype"),
                 not_extension_member("pg_type", "t.oid")
             ),
-            domain_checks: "SELECT co.contypid, co.conname::text, pg_catalog.pg_get_constraintdef(co.oid)
+            domain_checks: "SELECT co.contypid, co.conname::text, pg_catalog.pg_get_constraintdef(co.oid), co.oid
                               FROM pg_catalog.pg_constraint co
                              WHERE co.contypid <> 0 AND co.contype = 'c'
                              ORDER BY co.contypid, co.conname"
@@ -887,12 +892,46 @@ impl Queries {
                    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                   WHERE {rel_user} AND c.reltablespace <> 0
                  UNION ALL
+                 SELECT 'owner other than the database owner', n.nspname || '.' || c.relname || ' (' || pg_catalog.pg_get_userbyid(c.relowner) || ')'
+                   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                  WHERE {rel_user} AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+                    AND c.relowner <> (SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+                 UNION ALL
+                 SELECT 'owner other than the database owner', n.nspname || ' (' || pg_catalog.pg_get_userbyid(n.nspowner) || ')'
+                   FROM pg_catalog.pg_namespace n
+                  WHERE {USER_NS} AND n.nspname <> 'public'
+                    AND n.nspowner <> (SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+                 UNION ALL
+                 SELECT 'owner other than the database owner', n.nspname || '.' || p.proname || ' (' || pg_catalog.pg_get_userbyid(p.proowner) || ')'
+                   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                  WHERE {USER_NS} AND {proc}
+                    AND p.proowner <> (SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+                 UNION ALL
+                 SELECT 'owner other than the database owner', n.nspname || '.' || t.typname || ' (' || pg_catalog.pg_get_userbyid(t.typowner) || ')'
+                   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+                  WHERE {USER_NS} AND {typ} AND t.typtype IN ('e', 'd', 'c', 'r') AND t.typrelid = 0
+                    AND t.typowner <> (SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+                 UNION ALL
+                 SELECT 'privileges revoked from the owner', n.nspname || '.' || c.relname
+                   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                  WHERE {rel_user} AND c.relacl IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(c.relacl) a WHERE a.grantee = c.relowner)
+                 UNION ALL
+                 SELECT 'foreign data wrapper', w.fdwname FROM pg_catalog.pg_foreign_data_wrapper w
+                  WHERE {fdw}
+                 UNION ALL
+                 SELECT 'foreign server', s.srvname FROM pg_catalog.pg_foreign_server s
+                 UNION ALL
+                 SELECT 'user mapping', s.srvname || ' for ' || coalesce(pg_catalog.pg_get_userbyid(u.umuser), 'PUBLIC')
+                   FROM pg_catalog.pg_user_mapping u JOIN pg_catalog.pg_foreign_server s ON s.oid = u.umserver
+                 UNION ALL
                  SELECT 'security label', s.provider || ' on ' || s.objoid::text FROM pg_catalog.pg_seclabel s",
                 proc = not_extension_member("pg_proc", "p.oid"),
                 op = not_extension_member("pg_operator", "o.oid"),
                 coll = not_extension_member("pg_collation", "co.oid"),
                 typ = not_extension_member("pg_type", "t.oid"),
                 evt = not_extension_member("pg_event_trigger", "e.oid"),
+                fdw = not_extension_member("pg_foreign_data_wrapper", "w.oid"),
             ),
         }
     }

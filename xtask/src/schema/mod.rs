@@ -7,3 +7,4 @@ pub mod banner;
 pub mod catalog;
 pub mod layout;
 pub mod render;
+pub mod roundtrip;

@@ -359,6 +359,9 @@ pub fn units(cat: &Catalog) -> (Vec<Unit>, Vec<(String, String)>) {
         if let TypeKind::Composite { .. } = t.kind {
             refs.insert(ObjRef("pg_class", t.relid), k.clone());
         }
+        for oid in &t.constraint_oids {
+            refs.insert(ObjRef("pg_constraint", *oid), k.clone());
+        }
         let mut sql = guarded(&exists, &create);
         sql += &comment(&format!("{what} {qn}"), &t.comment);
         out.push(unit(k, None, sql));
@@ -465,10 +468,13 @@ pub fn units(cat: &Catalog) -> (Vec<Unit>, Vec<(String, String)>) {
         if r.force_row_security {
             sql += &format!("ALTER TABLE {qn} FORCE ROW LEVEL SECURITY;\n");
         }
+        let is_table = matches!(r.kind, RelKind::Table | RelKind::PartitionedTable);
         match r.replica_identity {
-            'f' => sql += &format!("ALTER TABLE {qn} REPLICA IDENTITY FULL;\n"),
-            'n' => sql += &format!("ALTER TABLE {qn} REPLICA IDENTITY NOTHING;\n"),
-            'i' => skipped.push(("replica identity using index".to_string(), qn.clone())),
+            'f' if is_table => sql += &format!("ALTER TABLE {qn} REPLICA IDENTITY FULL;\n"),
+            'n' if is_table => sql += &format!("ALTER TABLE {qn} REPLICA IDENTITY NOTHING;\n"),
+            'i' if is_table => {
+                skipped.push(("replica identity using index".to_string(), qn.clone()))
+            }
             _ => {}
         }
         let what = match r.kind {
