@@ -367,6 +367,13 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 500)]
         migrations: usize,
     },
+    /// `migration sync` of a generated schema (tables with keys, indexes,
+    /// foreign keys, enums, views, functions) into an empty current_schema/,
+    /// against `pg_dump --schema-only` of the same database.
+    Sync {
+        #[arg(long, default_value_t = 1000)]
+        tables: usize,
+    },
 }
 
 #[derive(Debug, Args)]

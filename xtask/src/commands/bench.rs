@@ -23,6 +23,7 @@ pub fn run(_project: &Project, cmd: BenchCmd) -> Result<()> {
         BenchCmd::Apply { migrations } => apply(migrations),
         BenchCmd::Review { files } => review(files),
         BenchCmd::ReviewDynamic { migrations } => review_dynamic(migrations),
+        BenchCmd::Sync { tables } => sync(tables),
     }
 }
 
@@ -438,5 +439,95 @@ fn review_dynamic(count: usize) -> Result<()> {
         replay.as_secs_f64() / second.as_secs_f64()
     );
     println!("  target: second review under 3 s and at least 10x faster than the replay");
+    Ok(())
+}
+
+/// A schema of `tables` tables: 20 enums, a key, 6 columns, a unique index
+/// and an index per table, a foreign key to the previous table, a view per
+/// 10 tables and a function per 10 tables.
+pub fn generated_schema(tables: usize) -> String {
+    let mut sql = String::from("CREATE SCHEMA bench;\n");
+    for e in 0..20 {
+        sql +=
+            &format!("CREATE TYPE bench.state_{e} AS ENUM ('new', 'active', 'done', 'failed');\n");
+    }
+    for t in 0..tables {
+        sql += &format!(
+            "CREATE TABLE bench.t{t} (\n  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  code text NOT NULL,\n  state bench.state_{} NOT NULL DEFAULT 'new',\n  amount numeric(12,2) CHECK (amount >= 0),\n  created_at timestamptz NOT NULL DEFAULT now(),\n  parent_id bigint{}\n);\n",
+            t % 20,
+            if t == 0 { String::new() } else { format!(" REFERENCES bench.t{}(id)", t - 1) }
+        );
+        sql += &format!("CREATE UNIQUE INDEX t{t}_code ON bench.t{t} (code);\n");
+        sql += &format!("CREATE INDEX t{t}_state_created ON bench.t{t} (state, created_at) WHERE state <> 'done';\n");
+        sql += &format!("COMMENT ON TABLE bench.t{t} IS 'generated table {t}';\n");
+        if t % 10 == 9 {
+            sql += &format!("CREATE VIEW bench.v{t} AS SELECT id, code, amount FROM bench.t{t} WHERE state = 'active';\n");
+            sql += &format!(
+                "CREATE FUNCTION bench.total_{t}() RETURNS numeric LANGUAGE sql STABLE AS $$ SELECT coalesce(sum(amount), 0) FROM bench.t{t} $$;\n"
+            );
+        }
+    }
+    sql
+}
+
+fn sync(tables: usize) -> Result<()> {
+    let pg = Throwaway::start()?;
+    let sh = Shell::new()?;
+    let admin = pg.url();
+    cmd!(sh, "psql {admin} -Xq -c 'CREATE DATABASE bench'")
+        .quiet()
+        .run()?;
+    let url = pg.url_for("bench");
+    let dir = tempfile::tempdir()?;
+    let script = dir.path().join("schema.sql");
+    std::fs::write(&script, generated_schema(tables))?;
+    cmd!(sh, "psql {url} -Xq -v ON_ERROR_STOP=1 -f {script}")
+        .quiet()
+        .run()?;
+    let bin = crate::pg::cluster::Binaries::find()?;
+    let pg_dump = bin.bindir.join("pg_dump");
+    let exe = std::env::current_exe()?;
+    let runs = 5;
+    let mut dump = Vec::new();
+    let mut synced = Vec::new();
+    let mut bytes = (0, 0);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let out = cmd!(sh, "{pg_dump} --schema-only -d {url}")
+            .quiet()
+            .read()?;
+        dump.push(t.elapsed());
+        bytes.0 = out.len();
+
+        let project = tempfile::tempdir()?;
+        let root = project.path();
+        let t = Instant::now();
+        cmd!(
+            sh,
+            "{exe} migration sync --no-downstream --project-dir {root} --database-url {url}"
+        )
+        .quiet()
+        .ignore_stdout()
+        .ignore_stderr()
+        .run()?;
+        synced.push(t.elapsed());
+        bytes.1 = std::fs::read_dir(root.join("current_schema"))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.metadata().map_or(0, |m| m.len() as usize))
+            .sum();
+    }
+    let (dump, synced) = (median(dump), median(synced));
+    println!("sync of a generated schema of {tables} tables (keys, indexes, foreign keys, enums, views, functions), median of {runs}:");
+    println!(
+        "  baseline: pg_dump --schema-only            {:>8.1} ms  ({} KiB)",
+        dump.as_secs_f64() * 1000.0,
+        bytes.0 / 1024
+    );
+    println!(
+        "  migration sync into an empty current_schema/ {:>6.1} ms  ({} KiB)  = {:.2}x pg_dump's time",
+        synced.as_secs_f64() * 1000.0,
+        bytes.1 / 1024,
+        synced.as_secs_f64() / dump.as_secs_f64()
+    );
     Ok(())
 }
