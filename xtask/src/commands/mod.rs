@@ -5,6 +5,8 @@ pub mod baseline;
 pub mod bench;
 pub mod db;
 pub mod fuzz;
+pub mod hook;
+pub mod hooks;
 pub mod new;
 pub mod new_rule;
 pub mod plan;
