@@ -366,6 +366,12 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 500)]
         migrations: usize,
     },
+    /// `hook pre-commit` in a git repository of generated migrations with
+    /// one staged, against `git diff --cached` and `git status` there.
+    Hook {
+        #[arg(long, default_value_t = 1000)]
+        migrations: usize,
+    },
 }
 
 #[derive(Debug, Args)]
