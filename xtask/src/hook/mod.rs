@@ -393,10 +393,10 @@ fn stamps(
     let head_executed = head
         .filter(|h| matches!(h.stamp_state(Touchpoint::Executed), StampState::Current(_)))
         .map(|h| h.checksum.prefix());
-    let restore = |what: &str| {
+    let restore = || {
         if head.is_some() {
             format!(
-                "git checkout HEAD -- {path}, then put the change in a new migration: cargo xtask migration new \"<title>\"  ({what})"
+                "git checkout HEAD -- {path}, then put the change in a new migration: cargo xtask migration new \"<title>\""
             )
         } else {
             format!(
@@ -437,10 +437,17 @@ fn stamps(
                 format!(
                     "HEAD has this migration executed with sha256:{prior}; the staged SQL is sha256:{staged}: an applied migration never changes"
                 ),
-                restore("write a new migration instead"),
+                restore(),
             ));
             return (false, false);
         }
+    }
+    if let StampState::Unverifiable(text) = m.stamp_state(Touchpoint::Reviewed) {
+        forged(
+            Touchpoint::Reviewed,
+            format!("`[x] {text}` has no date and checksum: it was ticked by hand"),
+            out,
+        );
     }
     match m.stamp_state(Touchpoint::Executed) {
         StampState::Unverifiable(text) => {
@@ -472,7 +479,7 @@ fn stamps(
                     "was executed with sha256:{}, the staged SQL is sha256:{staged}: an applied migration never changes",
                     s.checksum_prefix
                 ),
-                restore("write a new migration instead"),
+                restore(),
             ));
             return (false, false);
         }
@@ -542,11 +549,8 @@ fn stamps(
             ),
             review_and_add(path),
         )),
-        StampState::Unverifiable(text) => forged(
-            Touchpoint::Reviewed,
-            format!("`[x] {text}` has no date and checksum: it was ticked by hand"),
-            out,
-        ),
+        // Reported above, executed or not.
+        StampState::Unverifiable(_) => {}
     }
     if let StampState::Unverifiable(text) = m.stamp_state(Touchpoint::Synced) {
         forged(
