@@ -648,6 +648,33 @@ fn json_and_github_formats() {
 }
 
 #[test]
+fn a_project_in_a_subdirectory_names_paths_from_the_top() {
+    let r = Repo::new();
+    let project = r.path().join("db");
+    fs::create_dir_all(project.join("migrations")).unwrap();
+    let name = MigrationName::new(today(), 1, "create_packet");
+    let rel = format!("db/migrations/{}", name.file_name());
+    r.write(&rel, &clean_text(&name, "packet"));
+    r.add(&[&rel]);
+    let o = run(&project, &["hook", "pre-commit"]);
+    assert_code(&o, 1);
+    assert!(
+        stdout(&o).contains(&format!("error[hook/not-reviewed]: {rel}:"))
+            && stdout(&o).contains(&format!(
+                "fix: cargo xtask migration review {rel} && git add {rel}"
+            )),
+        "{}",
+        stdout(&o)
+    );
+    assert_code(
+        &run(&project, &["migration", "review", "--static-only", &rel]),
+        0,
+    );
+    r.add(&[&rel]);
+    assert_code(&run(&project, &["hook", "pre-commit"]), 0);
+}
+
+#[test]
 fn outside_a_git_repository_is_bad_usage() {
     let dir = tempfile::tempdir().unwrap();
     let o = run(dir.path(), &["hook", "pre-commit"]);
