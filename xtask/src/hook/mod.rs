@@ -716,7 +716,17 @@ fn schema(
             "cargo xtask migration sync --for {nn} && git add {} {schema_dir}",
             j.path
         );
-        if listing.schema.is_empty() {
+        let Some(h) = &j.m.header else { continue };
+        // What sync wrote in SOURCE OF TRUTH: the files it changed, or
+        // `current_schema/ unchanged: ...`.
+        let named: Vec<&str> = h
+            .source_of_truth
+            .iter()
+            .filter(|i| i.checked)
+            .filter_map(|i| i.text.split_whitespace().next())
+            .filter(|w| w.starts_with("current_schema/"))
+            .collect();
+        if listing.schema.is_empty() && named.is_empty() {
             out.push(error(
                 SCHEMA_NOT_STAGED,
                 &j.path,
@@ -726,7 +736,6 @@ fn schema(
             ));
             continue;
         }
-        let Some(h) = &j.m.header else { continue };
         for item in h.source_of_truth.iter().filter(|i| i.checked) {
             let Some(file) = item
                 .text
