@@ -710,56 +710,9 @@ fn schema(
         ));
     }
 
-    for j in &synced {
-        let nn = &j.m.name.number_text;
-        let resync = format!(
-            "cargo xtask migration sync --for {nn} && git add {} {schema_dir}",
-            j.path
-        );
-        let Some(h) = &j.m.header else { continue };
-        // What sync wrote in SOURCE OF TRUTH: the files it changed, or
-        // `current_schema/ unchanged: ...`.
-        let named: Vec<&str> = h
-            .source_of_truth
-            .iter()
-            .filter(|i| i.checked)
-            .filter_map(|i| i.text.split_whitespace().next())
-            .filter(|w| w.starts_with("current_schema/"))
-            .collect();
-        if listing.schema.is_empty() && named.is_empty() {
-            out.push(error(
-                SCHEMA_NOT_STAGED,
-                &j.path,
-                None,
-                format!("is synced but the index has no {schema_dir} files: the sync output was not committed"),
-                resync.clone(),
-            ));
-            continue;
-        }
-        for item in h.source_of_truth.iter().filter(|i| i.checked) {
-            let Some(file) = item
-                .text
-                .split_whitespace()
-                .next()
-                .filter(|w| w.starts_with("current_schema/") && w.ends_with(".sql"))
-            else {
-                continue;
-            };
-            let wanted = format!("{}{file}", listing.prefix);
-            if !listing.schema.iter().any(|s| s.path == wanted) {
-                out.push(error(
-                    SCHEMA_NOT_STAGED,
-                    &j.path,
-                    Some(item.line),
-                    format!(
-                        "names {wanted} as updated by the sync, but the index has no such file"
-                    ),
-                    resync.clone(),
-                ));
-            }
-        }
-    }
-
+    // Sync output left out of the index: one block per file, fixed by
+    // `git add`.
+    let mut unstaged = Vec::new();
     let touched = listing.schema.iter().any(|s| s.staged);
     if !synced.is_empty() || touched {
         match blobs.unstaged_schema() {
@@ -774,6 +727,7 @@ fn schema(
                         ),
                         add.clone(),
                     ));
+                    unstaged.push(path);
                 }
             }
             Err(e) => out.push(error(
@@ -783,6 +737,56 @@ fn schema(
                 format!("cannot compare the working tree with the index: {e:#}"),
                 format!("git status {schema_dir}"),
             )),
+        }
+    }
+
+    // Files the synced migrations name that are nowhere: sync again.
+    for j in &synced {
+        let Some(h) = &j.m.header else { continue };
+        let resync = format!(
+            "cargo xtask migration sync --for {} && git add {} {schema_dir}",
+            j.m.name.number_text, j.path
+        );
+        // What sync wrote in SOURCE OF TRUTH: the files it changed, or
+        // `current_schema/ unchanged: ...`.
+        let named: Vec<(usize, String)> = h
+            .source_of_truth
+            .iter()
+            .filter(|i| i.checked)
+            .filter_map(|i| Some((i.line, i.text.split_whitespace().next()?)))
+            .filter(|(_, w)| w.starts_with("current_schema/"))
+            .map(|(line, w)| (line, format!("{}{w}", listing.prefix)))
+            .collect();
+        if listing.schema.is_empty() && named.is_empty() && unstaged.is_empty() {
+            out.push(error(
+                SCHEMA_NOT_STAGED,
+                &j.path,
+                None,
+                format!("is synced but the index has no {schema_dir} files: the sync output was not committed"),
+                resync,
+            ));
+            continue;
+        }
+        let mut missing: Vec<&(usize, String)> = named
+            .iter()
+            .filter(|(_, f)| f.ends_with(".sql"))
+            .filter(|(_, f)| !listing.schema.iter().any(|s| s.path == *f))
+            .filter(|(_, f)| !unstaged.contains(f))
+            .collect();
+        missing.dedup_by(|a, b| a.1 == b.1);
+        if let Some((line, _)) = missing.first() {
+            let files: Vec<&str> = missing.iter().map(|(_, f)| f.as_str()).collect();
+            out.push(error(
+                SCHEMA_NOT_STAGED,
+                &j.path,
+                Some(*line),
+                format!(
+                    "names {} as updated by the sync, but neither the index nor the working tree has {}",
+                    files.join(", "),
+                    if files.len() == 1 { "it" } else { "them" }
+                ),
+                resync,
+            ));
         }
     }
     checked
