@@ -38,6 +38,12 @@ pub enum Cmd {
     /// Write, inspect and run migrations.
     #[command(subcommand)]
     Migration(MigrationCmd),
+    /// The git hook: judge what is being committed (docs/hook.md).
+    #[command(subcommand)]
+    Hook(HookCmd),
+    /// Install or remove the git hook (`core.hooksPath = .githooks`).
+    #[command(subcommand)]
+    Hooks(HooksCmd),
     /// The embedded throwaway PostgreSQL under target/ (start, stop, url ...).
     #[command(subcommand)]
     Db(DbCmd),
@@ -323,6 +329,50 @@ pub enum Format {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum HookCmd {
+    /// Block a commit (exit 1) whose staged migrations or current_schema/
+    /// files skipped a step: bad name or duplicate NN, review errors, no or
+    /// stale Reviewed stamp, a changed executed migration, an executed
+    /// migration not synced, current_schema/ not staged or edited by hand,
+    /// a forged stamp. Reads the index, not the working tree; each block
+    /// names the command that fixes it.
+    ///
+    /// `.githooks/pre-commit` runs it; on CI run it with --all.
+    PreCommit(PreCommitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PreCommitArgs {
+    /// Judge every migration and current_schema/ file in the index, not only
+    /// those that differ from HEAD (for CI: catches commits made without the
+    /// hook or with --no-verify).
+    #[arg(long)]
+    pub all: bool,
+    #[arg(long, value_enum, default_value_t = HookFormat::Text)]
+    pub format: HookFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HookFormat {
+    Text,
+    Json,
+    Github,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HooksCmd {
+    /// Set core.hooksPath to .githooks in this repository's git config, so
+    /// that git runs .githooks/pre-commit before every commit.
+    Install {
+        /// Replace a core.hooksPath another tool set.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove core.hooksPath when it is touchpoint's .githooks.
+    Uninstall,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum DbCmd {
     /// Create (first time) and start the cluster; prints how to connect.
     Start,
@@ -373,6 +423,12 @@ pub enum BenchCmd {
     Sync {
         #[arg(long, default_value_t = 1000)]
         tables: usize,
+    },
+    /// `hook pre-commit` in a git repository of generated migrations with
+    /// one staged, against `git diff --cached` and `git status` there.
+    Hook {
+        #[arg(long, default_value_t = 1000)]
+        migrations: usize,
     },
 }
 

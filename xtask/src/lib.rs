@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod flags;
+pub mod hook;
 pub mod migration;
 pub mod pg;
 pub mod project;
@@ -147,6 +148,16 @@ pub fn run(args: flags::Xtask) -> anyhow::Result<Outcome> {
             };
             commands::repair::run(&project, &db, &opts)
         }
+        Cmd::Hook(flags::HookCmd::PreCommit(a)) => {
+            let opts = commands::hook::Options {
+                all: a.all,
+                format: a.format,
+                today: today(),
+            };
+            commands::hook::run(&project, &opts)
+        }
+        Cmd::Hooks(flags::HooksCmd::Install { force }) => commands::hooks::install(&project, force),
+        Cmd::Hooks(flags::HooksCmd::Uninstall) => commands::hooks::uninstall(&project),
         Cmd::Db(cmd) => commands::db::run(&project, cmd).map(|()| Outcome::Clean),
         Cmd::Bench(cmd) => commands::bench::run(&project, cmd).map(|()| Outcome::Clean),
         Cmd::Fuzz(a) => commands::fuzz::run(a.seconds, a.seed),

@@ -24,6 +24,7 @@ pub fn run(_project: &Project, cmd: BenchCmd) -> Result<()> {
         BenchCmd::Review { files } => review(files),
         BenchCmd::ReviewDynamic { migrations } => review_dynamic(migrations),
         BenchCmd::Sync { tables } => sync(tables),
+        BenchCmd::Hook { migrations } => hook(migrations),
     }
 }
 
@@ -529,5 +530,123 @@ fn sync(tables: usize) -> Result<()> {
         bytes.1 / 1024,
         synced.as_secs_f64() / dump.as_secs_f64()
     );
+/// A git repository (made with git2) holding `count` committed generated
+/// migrations and one more, reviewed, staged: what a developer commits.
+fn hook_repository(dir: &Path, count: usize) -> Result<()> {
+    use git2::{IndexAddOption, Repository, Signature};
+    generate_migrations(dir, count + 1)?;
+    let project = Project::new(dir);
+    let names = project.migration_file_names()?;
+    let staged = names.last().context("no migrations generated")?.clone();
+    let staged_path = project.migrations_dir().join(&staged);
+    // Generated files have no verify query; the staged one needs one to
+    // pass review.
+    let table = format!("service_ops.bench_{:04}", count + 1);
+    let text = std::fs::read_to_string(&staged_path)?.replacen(
+        "-- migrate:verify\n",
+        &format!("-- migrate:verify\nSELECT '{table} exists', CASE WHEN to_regclass('{table}') IS NOT NULL THEN 'PASS' ELSE 'FAIL' END;\n"),
+        1,
+    );
+    std::fs::remove_file(&staged_path)?;
+    let repo = Repository::init(dir)?;
+    let mut index = repo.index()?;
+    index.add_all(["migrations"], IndexAddOption::DEFAULT, None)?;
+    index.write()?;
+    let tree = repo.find_tree(index.write_tree()?)?;
+    let sig = Signature::now("bench", "bench@example.com")?;
+    repo.commit(Some("HEAD"), &sig, &sig, "generated migrations", &tree, &[])?;
+    let m = crate::migration::Migration::parse(MigrationName::parse(&staged)?, &text)?;
+    let today = chrono::Local::now().date_naive();
+    let reviewed = crate::migration::header::set_stamp(
+        &text,
+        crate::migration::Touchpoint::Reviewed,
+        today,
+        &m.checksum,
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::fs::write(&staged_path, reviewed)?;
+    index.add_path(Path::new(&format!("migrations/{staged}")))?;
+    index.write()?;
+    Ok(())
+}
+
+fn hook(count: usize) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    hook_repository(dir.path(), count)?;
+    let root = dir.path();
+    let sh = Shell::new()?;
+    sh.change_dir(root);
+    let exe = std::env::current_exe()?;
+    let verdict = cmd!(sh, "{exe} hook pre-commit --project-dir {root}")
+        .quiet()
+        .ignore_status()
+        .output()?;
+    let said = String::from_utf8_lossy(&verdict.stdout).into_owned();
+    if !verdict.status.success() {
+        eprint!("{said}");
+        anyhow::bail!(
+            "the hook blocks the generated commit; the benchmark wants the path that passes"
+        );
+    }
+    let summary = said.lines().last().unwrap_or("").to_string();
+    let runs = 21;
+    let warm = |f: &mut dyn FnMut() -> Result<()>| -> Result<Duration> {
+        f()?;
+        f()?;
+        time(runs, f)
+    };
+    let ours = warm(&mut || {
+        cmd!(sh, "{exe} hook pre-commit --project-dir {root}")
+            .quiet()
+            .ignore_status()
+            .ignore_stdout()
+            .run()
+            .map_err(Into::into)
+    })?;
+    let in_process = warm(&mut || {
+        let git = crate::hook::git::Git::open(root)?;
+        let r = crate::hook::check(&git.listing(false), &git, chrono::Local::now().date_naive());
+        anyhow::ensure!(
+            r.migrations_checked == 1,
+            "the staged migration was not judged"
+        );
+        Ok(())
+    })?;
+    let diff = warm(&mut || {
+        cmd!(sh, "git diff --cached --name-only")
+            .quiet()
+            .ignore_stdout()
+            .run()
+            .map_err(Into::into)
+    })?;
+    let status = warm(&mut || {
+        cmd!(sh, "git status --porcelain")
+            .quiet()
+            .ignore_stdout()
+            .run()
+            .map_err(Into::into)
+    })?;
+    let ratio = |d: Duration, base: Duration| d.as_secs_f64() / base.as_secs_f64();
+    println!(
+        "hook pre-commit on a repository of {count} committed migrations and 1 staged (reviewed) one, median of {runs} warm runs:"
+    );
+    println!("  verdict: {summary}");
+    println!("  baseline: git diff --cached --name-only   {}", ms(diff));
+    println!(
+        "  baseline: git status --porcelain          {}  ({:.2}x git diff --cached)",
+        ms(status),
+        ratio(status, diff)
+    );
+    println!(
+        "  hook pre-commit, whole command            {}  ({:.2}x git diff --cached, {:.2}x git status)",
+        ms(ours),
+        ratio(ours, diff),
+        ratio(ours, status)
+    );
+    println!(
+        "  hook pre-commit, in process (no start-up) {}  (reads the index, HEAD, and the {count} earlier migrations the review folds)",
+        ms(in_process)
+    );
+    println!("  target: whole command under 300 ms");
     Ok(())
 }

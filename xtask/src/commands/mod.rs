@@ -6,6 +6,8 @@ pub mod bench;
 pub mod corpus;
 pub mod db;
 pub mod fuzz;
+pub mod hook;
+pub mod hooks;
 pub mod new;
 pub mod new_rule;
 pub mod plan;
