@@ -530,6 +530,9 @@ fn sync(tables: usize) -> Result<()> {
         bytes.1 / 1024,
         synced.as_secs_f64() / dump.as_secs_f64()
     );
+    Ok(())
+}
+
 /// A git repository (made with git2) holding `count` committed generated
 /// migrations and one more, reviewed, staged: what a developer commits.
 fn hook_repository(dir: &Path, count: usize) -> Result<()> {
