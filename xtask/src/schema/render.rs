@@ -877,10 +877,8 @@ fn kahn(units: &[Unit], deps: &[Vec<usize>], warnings: &mut Vec<String>) -> Vec<
     }
     let sort_key = |i: usize| (units[i].key.kind.phase(), units[i].key.clone());
     let mut ready: BTreeMap<(u8, Key), usize> = BTreeMap::new();
-    for i in 0..n {
-        if waiting[i] == 0 {
-            ready.insert(sort_key(i), i);
-        }
+    for (i, _) in waiting.iter().enumerate().filter(|(_, w)| **w == 0) {
+        ready.insert(sort_key(i), i);
     }
     let mut done = vec![false; n];
     let mut out = Vec::with_capacity(n);
