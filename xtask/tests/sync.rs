@@ -479,3 +479,16 @@ fn tidy_repository_current_schema_matches_the_migrations() {
     );
     assert_code(&out, 0);
 }
+
+/// A slice of the pg-delta corpus through the round trip (the whole corpus
+/// is `cargo xtask corpus`, see docs/sync.md).
+#[test]
+fn corpus_slice_round_trips() {
+    let dir = support::repo_root().join("xtask/tests/corpus");
+    let out = xtask(
+        support::repo_root(),
+        &["corpus", "--dir", dir.to_str().unwrap(), "--show", "40"],
+    );
+    assert_code(&out, 0);
+    assert!(stdout(&out).contains(" 0 failed"), "{}", stdout(&out));
+}

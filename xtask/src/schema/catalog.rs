@@ -925,6 +925,18 @@ impl Queries {
                  SELECT 'user mapping', s.srvname || ' for ' || coalesce(pg_catalog.pg_get_userbyid(u.umuser), 'PUBLIC')
                    FROM pg_catalog.pg_user_mapping u JOIN pg_catalog.pg_foreign_server s ON s.oid = u.umserver
                  UNION ALL
+                 SELECT 'grant on an extension''s object', n.nspname || '.' || p.proname
+                   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                   JOIN pg_catalog.pg_depend xd ON xd.classid = 'pg_catalog.pg_proc'::regclass AND xd.objid = p.oid AND xd.deptype = 'e'
+                   LEFT JOIN pg_catalog.pg_init_privs ip ON ip.classoid = 'pg_catalog.pg_proc'::regclass AND ip.objoid = p.oid AND ip.objsubid = 0
+                  WHERE p.proacl IS DISTINCT FROM ip.initprivs
+                 UNION ALL
+                 SELECT 'grant on an extension''s object', n.nspname || '.' || c.relname
+                   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                   JOIN pg_catalog.pg_depend xd ON xd.classid = 'pg_catalog.pg_class'::regclass AND xd.objid = c.oid AND xd.deptype = 'e'
+                   LEFT JOIN pg_catalog.pg_init_privs ip ON ip.classoid = 'pg_catalog.pg_class'::regclass AND ip.objoid = c.oid AND ip.objsubid = 0
+                  WHERE c.relacl IS DISTINCT FROM ip.initprivs
+                 UNION ALL
                  SELECT 'security label', s.provider || ' on ' || s.objoid::text FROM pg_catalog.pg_seclabel s",
                 proc = not_extension_member("pg_proc", "p.oid"),
                 op = not_extension_member("pg_operator", "o.oid"),
