@@ -20,7 +20,7 @@
 --   [ ] TypeScript types updated (if applicable)
 --
 -- TOUCHPOINTS:
---   [ ] Reviewed
+--   [x] Reviewed 2026-11-22 sha256:9c69e11e3084
 --   [ ] Executed
 --   [ ] Source of truth synced
 -- ============================================================================

@@ -22,7 +22,7 @@
 --   [ ] TypeScript types updated (if applicable)
 --
 -- TOUCHPOINTS:
---   [ ] Reviewed
+--   [x] Reviewed 2026-11-22 sha256:109d2b0f7844
 --   [ ] Executed
 --   [ ] Source of truth synced
 -- ============================================================================

@@ -23,7 +23,7 @@
 --   [ ] TypeScript types updated (if applicable)
 --
 -- TOUCHPOINTS:
---   [ ] Reviewed
+--   [x] Reviewed 2026-11-22 sha256:035e369ef058
 --   [ ] Executed
 --   [ ] Source of truth synced
 -- ============================================================================

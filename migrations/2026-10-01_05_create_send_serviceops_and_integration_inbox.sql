@@ -25,7 +25,7 @@
 --   [ ] TypeScript types updated (if applicable)
 --
 -- TOUCHPOINTS:
---   [ ] Reviewed
+--   [x] Reviewed 2026-11-22 sha256:b95d31b17fed
 --   [ ] Executed
 --   [ ] Source of truth synced
 -- ============================================================================

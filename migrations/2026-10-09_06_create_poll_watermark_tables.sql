@@ -21,7 +21,7 @@
 --   [ ] TypeScript types updated (if applicable)
 --
 -- TOUCHPOINTS:
---   [ ] Reviewed
+--   [x] Reviewed 2026-11-22 sha256:c2c1f0a5380b
 --   [ ] Executed
 --   [ ] Source of truth synced
 -- ============================================================================

@@ -25,7 +25,7 @@
 --   [ ] TypeScript types updated (if applicable)
 --
 -- TOUCHPOINTS:
---   [ ] Reviewed
+--   [x] Reviewed 2026-11-22 sha256:2c23099ba65d
 --   [ ] Executed
 --   [ ] Source of truth synced
 -- ============================================================================

@@ -23,7 +23,7 @@
 --   [ ] TypeScript types updated (if applicable)
 --
 -- TOUCHPOINTS:
---   [ ] Reviewed
+--   [x] Reviewed 2026-11-22 sha256:ae4c2fe05a72
 --   [ ] Executed
 --   [ ] Source of truth synced
 -- ============================================================================

@@ -24,7 +24,7 @@
 --   [ ] TypeScript types updated (if applicable)
 --
 -- TOUCHPOINTS:
---   [ ] Reviewed
+--   [x] Reviewed 2026-11-22 sha256:7455e1735684
 --   [ ] Executed
 --   [ ] Source of truth synced
 -- ============================================================================
