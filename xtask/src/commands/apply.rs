@@ -252,6 +252,11 @@ async fn apply_locked(
                 String::new()
             }
         );
+        if done > 0 && opts.stamp {
+            eprintln!(
+                "next: `cargo xtask migration sync` rewrites current_schema/ and fills the SOURCE OF TRUTH lines"
+            );
+        }
     }
     Ok(Outcome::Clean)
 }
