@@ -132,8 +132,8 @@ fn replay(
             let history: Vec<&Migration> = set[..n].iter().collect();
             let db = dynamic::replayed(&admin, shadow, &history, &display, "sync").await?;
             let result = async {
-                let mut client = shadow.with_dbname(&db).connect("touchpoint sync").await?;
-                catalog::read(&mut client).await
+                let client = shadow.with_dbname(&db).connect("touchpoint sync").await?;
+                catalog::read(&client).await
             }
             .await;
             dynamic::drop_database(&admin, &db).await;
@@ -190,8 +190,8 @@ fn attribute(
 
 fn read_database(db: &Database) -> Result<Catalog> {
     crate::pg::block_on(async {
-        let mut client = db.connect("touchpoint sync").await?;
-        catalog::read(&mut client).await
+        let client = db.connect("touchpoint sync").await?;
+        catalog::read(&client).await
     })
 }
 

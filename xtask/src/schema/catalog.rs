@@ -253,26 +253,23 @@ impl Catalog {
     }
 }
 
-/// Reads the schema of the database `client` is connected to.
-pub async fn read(client: &mut Client) -> Result<Catalog> {
-    let tx = client
-        .build_transaction()
-        .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
+/// Reads the schema of the database `client` is connected to. The session
+/// must not be inside a transaction: the read opens (and ends) its own.
+pub async fn read(client: &Client) -> Result<Catalog> {
+    client
+        .batch_execute(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = ''",
+        )
         .await
         .context("cannot open a read-only transaction to read the catalogs")?;
-    tx.batch_execute("SET LOCAL search_path = ''")
-        .await
-        .context("cannot empty the search_path")?;
-    let catalog = read_in(&tx)
-        .await
-        .context("cannot read the schema from the catalogs")?;
-    tx.rollback().await?;
+    let catalog = read_in(client).await;
+    let ended = client.batch_execute("ROLLBACK").await;
+    let catalog = catalog.context("cannot read the schema from the catalogs")?;
+    ended?;
     Ok(catalog)
 }
 
-async fn read_in(c: &tokio_postgres::Transaction<'_>) -> Result<Catalog> {
+async fn read_in(c: &Client) -> Result<Catalog> {
     let q = Queries::new();
     // All queries are sent before the first answer is read (tokio-postgres
     // pipelines concurrent queries on one connection).

@@ -53,11 +53,11 @@ pub async fn load_files(client: &Client, files: &BTreeMap<String, String>) -> Re
 /// database `copy` (which must not exist), and compares the two.
 pub async fn run(admin: &Client, server: &Database, source: &str, copy: &str) -> Result<RoundTrip> {
     let config = Config::default();
-    let mut client = server
+    let client = server
         .with_dbname(source)
         .connect("touchpoint roundtrip")
         .await?;
-    let cat = catalog::read(&mut client).await?;
+    let cat = catalog::read(&client).await?;
     drop(client);
     let rendered = render(&cat, &config, &Existing::default(), &tracking());
 
@@ -65,7 +65,7 @@ pub async fn run(admin: &Client, server: &Database, source: &str, copy: &str) ->
         .batch_execute(&format!("CREATE DATABASE \"{copy}\" TEMPLATE template0"))
         .await
         .with_context(|| format!("cannot create database {copy}"))?;
-    let mut client = server
+    let client = server
         .with_dbname(copy)
         .connect("touchpoint roundtrip")
         .await?;
@@ -78,7 +78,7 @@ pub async fn run(admin: &Client, server: &Database, source: &str, copy: &str) ->
         });
     }
     let again = render(
-        &catalog::read(&mut client).await?,
+        &catalog::read(&client).await?,
         &config,
         &Existing::default(),
         &tracking(),
