@@ -19,7 +19,14 @@ impl Rule for DestructiveWithoutRollback {
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let rollback = cx.m.rollback_sql().unwrap_or("");
-        let has_rollback = cx.stmts.iter().any(|s| s.section == Section::Rollback);
+        // A rollback that only reads (`SELECT 1;`) restores nothing.
+        let has_rollback = cx.stmts.iter().any(|s| {
+            s.section == Section::Rollback
+                && !matches!(
+                    s.word(0),
+                    "SELECT" | "SET" | "RESET" | "SHOW" | "VALUES" | "TABLE"
+                )
+        });
         let irreversible = rollback.lines().any(|l| {
             l.trim()
                 .strip_prefix("-- irreversible:")
@@ -59,5 +66,17 @@ impl Rule for DestructiveWithoutRollback {
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::util::{check_sql, spans};
+
+    #[test]
+    fn a_rollback_that_only_reads_restores_nothing() {
+        // check_sql's rollback section is `SELECT 1;`.
+        let f = check_sql("", "DROP TABLE IF EXISTS a.t;");
+        assert_eq!(spans(&f, "destructive-without-rollback"), ["1:1"]);
     }
 }

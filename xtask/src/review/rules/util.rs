@@ -4,7 +4,8 @@ use crate::review::stmt::Stmt;
 
 /// The table a statement changes, and the token index of its name: CREATE /
 /// ALTER / DROP TABLE, CREATE INDEX ... ON, TRUNCATE, INSERT INTO, UPDATE,
-/// DELETE FROM, COMMENT ON TABLE / COLUMN, CREATE TRIGGER ... ON.
+/// DELETE FROM (also inside `WITH` queries), COMMENT ON TABLE / COLUMN,
+/// CREATE TRIGGER ... ON.
 pub fn changed_tables(s: &Stmt) -> Vec<(String, usize)> {
     let skip_if = |i: usize, seq: &[&str]| if s.words_at(i, seq) { i + seq.len() } else { i };
     let mut at: Vec<usize> = Vec::new();
@@ -56,6 +57,22 @@ pub fn changed_tables(s: &Stmt) -> Vec<(String, usize)> {
             }
         }
         "INSERT" if s.word(1) == "INTO" => at.push(2),
+        // Data-modifying CTEs: WITH moved AS (DELETE FROM a ... RETURNING *)
+        // INSERT INTO b SELECT ... changes a and b.
+        "WITH" => {
+            for i in 1..s.toks.len() {
+                let after = |w: &str| i > 0 && s.word(i - 1) == w;
+                match s.word(i) {
+                    "INSERT" if s.word(i + 1) == "INTO" => at.push(i + 2),
+                    "DELETE" if s.word(i + 1) == "FROM" => at.push(skip_if(i + 2, &["ONLY"])),
+                    // Not `FOR UPDATE`, `ON UPDATE`, `DO UPDATE` (ON CONFLICT).
+                    "UPDATE" if !after("FOR") && !after("ON") && !after("DO") => {
+                        at.push(skip_if(i + 1, &["ONLY"]))
+                    }
+                    _ => {}
+                }
+            }
+        }
         "UPDATE" => at.push(skip_if(1, &["ONLY"])),
         "DELETE" if s.word(1) == "FROM" => at.push(skip_if(2, &["ONLY"])),
         "COMMENT" if s.words_at(1, &["ON", "TABLE"]) => at.push(3),
@@ -128,4 +145,41 @@ pub fn spans(findings: &[crate::review::Finding], rule: &str) -> Vec<String> {
         .filter(|f| f.rule == rule)
         .map(|f| format!("{}:{}", f.start.line, f.start.col))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::changed_tables;
+    use crate::migration::{Migration, MigrationName};
+    use crate::review::stmt;
+
+    fn tables(sql: &str) -> Vec<String> {
+        let m = Migration::parse(
+            MigrationName::parse("2026-01-01_01_t.sql").expect("name"),
+            &format!("{sql}\n"),
+        )
+        .expect("parses");
+        stmt::statements(&m)
+            .iter()
+            .flat_map(changed_tables)
+            .map(|(t, _)| t)
+            .collect()
+    }
+
+    #[test]
+    fn data_modifying_ctes_change_their_tables() {
+        assert_eq!(
+            tables("WITH moved AS (DELETE FROM ONLY a.old WHERE x RETURNING *) INSERT INTO a.archive SELECT * FROM moved;"),
+            ["a.old", "a.archive"]
+        );
+        assert_eq!(
+            tables("WITH t AS (SELECT id FROM a.p FOR UPDATE) UPDATE a.q SET n = 1 FROM t WHERE q.id = t.id;"),
+            ["a.q"]
+        );
+        assert_eq!(
+            tables("WITH t AS (SELECT 1) INSERT INTO a.r VALUES (1) ON CONFLICT (id) DO UPDATE SET n = 2;"),
+            ["a.r"]
+        );
+        assert!(tables("WITH t AS (SELECT 1) SELECT * FROM t;").is_empty());
+    }
 }
