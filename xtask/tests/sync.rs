@@ -413,6 +413,29 @@ fn check_fails_with_a_diff_when_files_are_stale_and_passes_after_sync() {
     );
     assert_code(&out, 1);
     assert!(stdout(&out).contains("-    name text,"), "{}", stdout(&out));
+    // sync puts the database's truth back, and says it replaced an edit.
+    let out = xtask(
+        d,
+        &[
+            "migration",
+            "sync",
+            "--from",
+            "migrations",
+            "--shadow-url",
+            &shadow,
+        ],
+    );
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("02_core.sql was edited by hand"),
+        "{}",
+        stderr(&out)
+    );
+    let out = xtask(
+        d,
+        &["migration", "sync", "--check", "--shadow-url", &shadow],
+    );
+    assert_code(&out, 0);
 }
 
 #[test]

@@ -216,6 +216,11 @@ pub fn run(project: &Project, db: Option<&Database>, opts: &Options) -> Result<O
         return check(&existing, &rendered, opts.format);
     }
 
+    for f in &existing.edited {
+        eprintln!(
+            "warning: {SCHEMA_DIR}/{f} was edited by hand after sync wrote it; the edit is replaced by what the database holds (write a migration to change the schema)"
+        );
+    }
     let changes = layout::changes(&existing, &rendered.files);
     let removed = layout::write(&project.root, &existing, &rendered.files)?;
     let targets = targets(project, opts)?;

@@ -205,6 +205,8 @@ pub struct Existing {
     pub objects: HashMap<String, Placed>,
     /// Marker texts per file, in file order.
     pub order: BTreeMap<String, Vec<String>>,
+    /// Files whose content no longer matches their banner (edited by hand).
+    pub edited: Vec<String>,
 }
 
 impl Existing {
@@ -230,6 +232,9 @@ impl Existing {
             if banner::check(&text) == BannerState::Missing {
                 hand_written.push(format!("{SCHEMA_DIR}/{name}"));
                 continue;
+            }
+            if let BannerState::Edited { .. } = banner::check(&text) {
+                existing.edited.push(name.clone());
             }
             existing.add(&name, text);
         }
