@@ -531,10 +531,18 @@ fn apply_sync_commit_is_never_blocked() {
     r.add(&[&rel]);
     r.blocked("hook/not-synced", &rel);
 
-    r.sync(
-        &rel,
-        "CREATE TABLE service_ops.packet (id bigint, status text);\n",
+    // The real sync: current_schema/ from the database, SOURCE OF TRUTH
+    // lines, the Synced stamp.
+    let o = support::xtask_db(
+        r.path(),
+        &pg.url(),
+        &["migration", "sync", "--shadow-url", &pg.url()],
     );
+    assert_code(&o, 0);
+    assert!(r.read(&rel).contains("--   [x] current_schema/"));
+    // Sync's output left unstaged is caught; staged, the commit passes.
+    r.add(&[&rel]);
+    r.blocked("hook/schema-not-staged", "current_schema/");
     r.add(&[&rel, "current_schema"]);
     let out = r.passes();
     assert!(out.contains("0 blocks"), "{out}");
