@@ -745,17 +745,20 @@ impl Queries {
                            WHERE co.conrelid <> 0 AND co.contype IN ('p', 'u', 'f', 'c', 'x')
                            ORDER BY co.conrelid, co.conname"
                 .to_string(),
-            indexes: "SELECT i.indexrelid, i.indrelid, ci.relname::text, pg_catalog.pg_get_indexdef(i.indexrelid),
-                             i.indisvalid,
-                             EXISTS (SELECT 1 FROM pg_catalog.pg_constraint co
-                                      WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid
-                                        AND co.contype IN ('p', 'u', 'x')),
-                             EXISTS (SELECT 1 FROM pg_catalog.pg_inherits h WHERE h.inhrelid = i.indexrelid),
-                             i.indisclustered,
-                             pg_catalog.obj_description(i.indexrelid, 'pg_class')
-                        FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class ci ON ci.oid = i.indexrelid
-                       ORDER BY i.indrelid, ci.relname"
-                .to_string(),
+            indexes: format!(
+                "SELECT i.indexrelid, i.indrelid, ci.relname::text, pg_catalog.pg_get_indexdef(i.indexrelid),
+                        i.indisvalid, backs.conindid IS NOT NULL, h.inhrelid IS NOT NULL, i.indisclustered,
+                        pg_catalog.obj_description(i.indexrelid, 'pg_class')
+                   FROM pg_catalog.pg_index i
+                   JOIN pg_catalog.pg_class ci ON ci.oid = i.indexrelid
+                   JOIN pg_catalog.pg_namespace n ON n.oid = ci.relnamespace
+                   LEFT JOIN (SELECT DISTINCT co.conindid, co.conrelid FROM pg_catalog.pg_constraint co
+                               WHERE co.contype IN ('p', 'u', 'x')) backs
+                          ON backs.conindid = i.indexrelid AND backs.conrelid = i.indrelid
+                   LEFT JOIN (SELECT DISTINCT inhrelid FROM pg_catalog.pg_inherits) h ON h.inhrelid = i.indexrelid
+                  WHERE {USER_NS}
+                  ORDER BY i.indrelid, ci.relname"
+            ),
             triggers: "SELECT t.oid, t.tgrelid, t.tgname::text, pg_catalog.pg_get_triggerdef(t.oid),
                               t.tgenabled::text, pg_catalog.obj_description(t.oid, 'pg_trigger')
                          FROM pg_catalog.pg_trigger t
@@ -793,30 +796,24 @@ impl Queries {
             ),
             // Column defaults and view rules are resolved to their relation,
             // array and row types to the type or relation they stand for.
-            depends: "WITH d AS (
-                          SELECT CASE d.classid WHEN 'pg_catalog.pg_attrdef'::regclass THEN 'pg_catalog.pg_class'::regclass
-                                                WHEN 'pg_catalog.pg_rewrite'::regclass THEN 'pg_catalog.pg_class'::regclass
-                                                ELSE d.classid END AS classid,
-                                 CASE d.classid WHEN 'pg_catalog.pg_attrdef'::regclass THEN (SELECT ad.adrelid FROM pg_catalog.pg_attrdef ad WHERE ad.oid = d.objid)
-                                                WHEN 'pg_catalog.pg_rewrite'::regclass THEN (SELECT rw.ev_class FROM pg_catalog.pg_rewrite rw WHERE rw.oid = d.objid)
-                                                ELSE d.objid END AS objid,
-                                 d.refclassid, d.refobjid
-                            FROM pg_catalog.pg_depend d
-                           WHERE d.deptype = 'n' AND d.objid >= 16384 AND d.refobjid >= 16384
-                      ), t AS (
-                          SELECT d.classid, d.objid, d.refclassid,
-                                 CASE WHEN d.refclassid = 'pg_catalog.pg_type'::regclass
-                                      THEN (SELECT CASE WHEN ty.typcategory = 'A' AND ty.typelem <> 0 THEN ty.typelem ELSE ty.oid END
-                                              FROM pg_catalog.pg_type ty WHERE ty.oid = d.refobjid)
-                                      ELSE d.refobjid END AS refobjid
-                            FROM d
-                      )
-                      SELECT t.classid::regclass::text, t.objid,
-                             CASE WHEN ty.typrelid IS NOT NULL AND ty.typrelid <> 0 THEN 'pg_class' ELSE t.refclassid::regclass::text END,
-                             CASE WHEN ty.typrelid IS NOT NULL AND ty.typrelid <> 0 THEN ty.typrelid ELSE t.refobjid END
-                        FROM t LEFT JOIN pg_catalog.pg_type ty
-                               ON t.refclassid = 'pg_catalog.pg_type'::regclass AND ty.oid = t.refobjid
-                       WHERE t.objid IS NOT NULL"
+            // Column defaults and view rules are resolved to their relation,
+            // array types to their element, row types to their relation; all
+            // by joins (no per-row subqueries: pg_depend is the big table).
+            depends: "SELECT CASE WHEN ad.oid IS NOT NULL OR rw.oid IS NOT NULL THEN 'pg_class' ELSE d.classid::regclass::text END,
+                             coalesce(ad.adrelid, rw.ev_class, d.objid),
+                             CASE WHEN coalesce(nullif(el.typrelid, 0), nullif(ty.typrelid, 0)) IS NOT NULL THEN 'pg_class'
+                                  ELSE d.refclassid::regclass::text END,
+                             coalesce(nullif(el.typrelid, 0), el.oid, nullif(ty.typrelid, 0), d.refobjid)
+                        FROM pg_catalog.pg_depend d
+                        LEFT JOIN pg_catalog.pg_attrdef ad
+                               ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND ad.oid = d.objid
+                        LEFT JOIN pg_catalog.pg_rewrite rw
+                               ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND rw.oid = d.objid
+                        LEFT JOIN pg_catalog.pg_type ty
+                               ON d.refclassid = 'pg_catalog.pg_type'::regclass AND ty.oid = d.refobjid
+                        LEFT JOIN pg_catalog.pg_type el
+                               ON ty.typcategory = 'A' AND ty.typelem <> 0 AND el.oid = ty.typelem
+                       WHERE d.deptype = 'n' AND d.objid >= 16384 AND d.refobjid >= 16384"
                 .to_string(),
             extension_members: "SELECT d.classid::regclass::text, d.objid, x.extname::text
                                   FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension x ON x.oid = d.refobjid
