@@ -3,4 +3,5 @@
 //! all see SQL through this module.
 
 pub mod lexer;
+pub mod quote;
 pub mod split;
