@@ -183,8 +183,10 @@ fn impact(b: &Bundle) -> ImpactDoc {
             );
             let what = match (old.is_empty(), new.is_empty()) {
                 (false, true) => old,
-                (true, false) => format!("created by this bundle, so blocking nobody: {new}"),
-                _ => format!("{old}; created by this bundle, so blocking nobody: {new}"),
+                (true, false) => {
+                    format!("on tables created by this bundle (blocking nobody): {new}")
+                }
+                _ => format!("{old}; on tables created by this bundle (blocking nobody): {new}"),
             };
             lines.push(format!(
                 "line {} `{}`: {what}",

@@ -17,7 +17,12 @@ use crate::sql::quote::{dollar_quoted, literal, psql_quoted};
 const RULE: &str =
     "-- ============================================================================";
 
+/// Whatever a .psqlrc set: stop at the first error, never carry on past one
+/// inside the transaction (ON_ERROR_ROLLBACK), no implicit transaction
+/// around the no-transaction statements, no pager holding the output.
 const SETUP: &str = "\\set ON_ERROR_STOP on
+\\set ON_ERROR_ROLLBACK off
+\\set AUTOCOMMIT on
 \\set QUIET on
 \\pset pager off
 \\set QUIET off
