@@ -136,10 +136,10 @@ fn versions_array(versions: &[String]) -> String {
     format!("ARRAY[\n{}\n    ]::text[]", items.join(",\n"))
 }
 
-fn lock_session(out: &mut String) {
+fn lock_session(out: &mut String, until: &str) {
     out.push_str(&format!(
         "-- The migration lock `apply` takes, so that no apply runs at the same time
--- (released at the end of this script, or when the session ends).
+-- (released {until}, or when the session ends).
 DO $touchpoint$
 BEGIN
     IF NOT pg_try_advisory_lock({LOCK_KEY}) THEN
@@ -357,7 +357,7 @@ $touchpoint$;
 LANGUAGE plpgsql AS $touchpoint$
 BEGIN
     RAISE EXCEPTION 'check \"%\" of % says %: this transaction cannot be committed; it was rolled back, nothing changed', NEW.check_name, NEW.version, NEW.result
-        USING HINT = 'see \"If a Check Fails\" in the DBA instructions';
+        USING HINT = 'see \"If any check shows FAIL\" in the DBA instructions';
 END
 $touchpoint$;
 CREATE CONSTRAINT TRIGGER touchpoint_refuse_commit_on_fail
@@ -491,7 +491,7 @@ pub fn no_transaction(b: &Bundle, names: &Names) -> Result<String, String> {
         &mut out,
         "== preflight: migration lock, tracking table, history",
     );
-    lock_session(&mut out);
+    lock_session(&mut out, "at the end of this script");
     out.push_str(&format!(
         "
 DO $touchpoint$
@@ -673,7 +673,7 @@ DO $touchpoint$
 BEGIN
     IF {failed} THEN
         RAISE EXCEPTION '{} did not pass its checks: its statements are committed (no transaction), its tracking row says success = false', {version}
-            USING HINT = 'see \"If a Check Fails\" in the DBA instructions; fix the cause and run this script again: it re-runs the checks';
+            USING HINT = 'see \"If any check shows FAIL\" in the DBA instructions; fix the cause and run this script again: it re-runs the checks';
     END IF;
 END
 $touchpoint$;
@@ -765,7 +765,7 @@ $touchpoint$;
         out.push_str(&format!(
             "\n{RULE}\n-- Part 1: outside a transaction (each statement commits on its own).\n{RULE}\n"
         ));
-        lock_session(&mut out);
+        lock_session(&mut out, "at the end of Part 1");
         for m in &nt {
             rollback_migration(&mut out, t, m, "outside a transaction");
         }
