@@ -524,7 +524,7 @@ fn unreviewed_migrations_are_refused_unless_asked_and_then_said_first() {
     let instructions = read(&f, "DBA_INSTRUCTIONS.md");
     assert_eq!(
         instructions.lines().next().unwrap(),
-        "**UNREVIEWED (bundled with `--unreviewed`): migrations 09, 10 are not reviewed in their current form. Do not run this on a production database before they are reviewed (`cargo xtask migration review`).**"
+        "**UNREVIEWED (bundled with `--unreviewed`): migrations 09, 10 are not reviewed in their current form. Do not run this on a production database until the review is done (`cargo xtask migration review`).**"
     );
     for script in ["migrations.sql", "no_transaction.sql", "rollback.sql"] {
         assert_eq!(

@@ -14,6 +14,7 @@ use crate::review::dynamic::rank;
 #[template(path = "dba_instructions.md", escape = "none")]
 struct Doc {
     unreviewed: String,
+    bundle: String,
     first: String,
     last: String,
     date: String,
@@ -356,9 +357,10 @@ pub fn render(b: &Bundle, names: &Names) -> Result<String, String> {
     let doc = Doc {
         unreviewed: b.unreviewed_phrase().map_or_else(String::new, |phrase| {
             format!(
-                "**UNREVIEWED (bundled with `--unreviewed`): {phrase}. Do not run this on a production database before they are reviewed (`cargo xtask migration review`).**"
+                "**UNREVIEWED (bundled with `--unreviewed`): {phrase}. Do not run this on a production database until the review is done (`cargo xtask migration review`).**"
             )
         }),
+        bundle: names.prefix.clone(),
         first: nn(b.migrations.first()),
         last: nn(b.migrations.last()),
         date: names.prefix.get(..10).unwrap_or_default().to_string(),

@@ -89,7 +89,7 @@ fn header(out: &mut String, b: &Bundle, what: &str, lines: &[String]) {
     out.push('\n');
     if let Some(phrase) = b.unreviewed_phrase() {
         out.push_str(&format!(
-            "-- UNREVIEWED (bundled with --unreviewed): {phrase}.\n-- Do not run this on a production database before they are reviewed.\n"
+            "-- UNREVIEWED (bundled with --unreviewed): {phrase}.\n-- Do not run this on a production database until the review is done.\n"
         ));
     }
     out.push_str(&format!("-- touchpoint bundle {}: {what}\n", b.prefix()));
