@@ -326,6 +326,12 @@ pub fn render(b: &Bundle, names: &Names) -> Result<String, String> {
         post_rows.join(",\n")
     );
     let summary = match (tx.len(), nt.len()) {
+        (0, n) => format!(
+            "{n} migration{} that cannot run inside a transaction (`{}`), after `{}` is committed (it holds no migration: it checks the history and creates the tracking table when it is missing)",
+            if n == 1 { "" } else { "s" },
+            names.no_transaction.as_deref().unwrap_or_default(),
+            names.main
+        ),
         (t, 0) => format!(
             "{t} migration{} in one transaction (`{}`)",
             if t == 1 { "" } else { "s" },
