@@ -117,6 +117,18 @@ pub enum MigrationCmd {
     ///   cargo xtask migration sync            (after `migration apply`)
     ///   cargo xtask migration sync --check    (CI: fails when current_schema/ is stale)
     Sync(SyncArgs),
+    /// Write the psql scripts and the instructions a DBA runs by hand, for
+    /// databases developers do not touch (seed 001; docs/bundle.md).
+    ///
+    /// Without --from / --to, bundles the migrations pending on the target
+    /// database (it is only read). Writes DIR/<date>_<first>-<last>_migrations.sql
+    /// (one transaction, left open for the DBA's COMMIT), _no_transaction.sql
+    /// (when a migration is `-- migrate:no-transaction`), _rollback.sql and
+    /// _DBA_INSTRUCTIONS.md. Every migration needs a current Reviewed stamp.
+    /// Examples:
+    ///   cargo xtask migration bundle --database-url "$PROD_URL" --out release/
+    ///   cargo xtask migration bundle --from 11 --to 14 --out release/
+    Bundle(BundleArgs),
     /// Record migrations up to NN as applied without running them (for a
     /// database that already has their schema).
     Baseline(BaselineArgs),
@@ -184,6 +196,38 @@ pub struct RollbackArgs {
     /// Do not reopen the Executed / Synced stamps in the files.
     #[arg(long)]
     pub no_stamp: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BundleArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// The first migration (NN) to bundle; with --from or --to no database
+    /// is read [default: the first file].
+    #[arg(long, value_name = "NN")]
+    pub from: Option<u32>,
+    /// The last migration (NN) to bundle [default: the last file].
+    #[arg(long, value_name = "NN")]
+    pub to: Option<u32>,
+    /// The directory to write the bundle to (created when missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Bundle migrations without a current Reviewed stamp; the
+    /// instructions then say so in their first line.
+    #[arg(long)]
+    pub unreviewed: bool,
+    /// A server where touchpoint may create databases, to measure each
+    /// statement's locks and rewrites on [default: the embedded PostgreSQL].
+    #[arg(
+        long,
+        env = "TOUCHPOINT_SHADOW_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub shadow_url: Option<String>,
+    /// Do not measure locks and rewrites (the instructions say so).
+    #[arg(long)]
+    pub no_measure: bool,
 }
 
 #[derive(Debug, Args)]

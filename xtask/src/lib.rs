@@ -1,6 +1,7 @@
 //! touchpoint: the two-touchpoint PostgreSQL migration workflow, as a
 //! `cargo xtask`. See `docs/ARCHITECTURE.md` for the map.
 
+pub mod bundle;
 pub mod commands;
 pub mod flags;
 pub mod hook;
@@ -126,6 +127,20 @@ pub fn run(args: flags::Xtask) -> anyhow::Result<Outcome> {
                 downstream: !a.no_downstream && !a.check,
             };
             commands::sync::run(&project, db.as_ref(), &opts)
+        }
+        Cmd::Migration(MigrationCmd::Bundle(a)) => {
+            let table = pg::tracking::TableName::parse(&a.db.tracking_table).map_err(BadInput)?;
+            let opts = commands::bundle::Options {
+                from: a.from,
+                to: a.to,
+                out: a.out,
+                unreviewed: a.unreviewed,
+                database_url: a.db.database_url,
+                table,
+                shadow_url: a.shadow_url,
+                measure: !a.no_measure,
+            };
+            commands::bundle::run(&project, &opts)
         }
         Cmd::Migration(MigrationCmd::Baseline(a)) => {
             let (db, table, lock_wait) = database(&project, &a.db)?;

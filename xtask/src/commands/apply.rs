@@ -313,12 +313,19 @@ async fn existing_tables(client: &Client, table: &TableName) -> Result<Option<(i
 
 /// The tracking row's INSERT, prepared once per run.
 async fn prepare_insert(client: &Client, table: &TableName) -> Result<Statement> {
+    let record = tracking::NewRecord {
+        version: "$1",
+        name: "$2",
+        execution_time_ms: "$3",
+        checksum: "$4",
+        rollback_sql: "$5",
+        run_by: "$6",
+        success: "$7",
+        no_transaction: "$8",
+        statements_total: "$9",
+    };
     client
-        .prepare(&format!(
-            "INSERT INTO {} (version, name, execution_time_ms, checksum, rollback_sql, applied_by, success, no_transaction, statements_total, statements_done, kind)
-             VALUES ($1, $2, $3, $4, $5, current_user || ' (' || $6 || ')', $7, $8, $9, 0, 'apply')",
-            table.sql()
-        ))
+        .prepare(&tracking::insert_sql(table, &record))
         .await
         .with_context(|| format!("cannot prepare the insert into {table}"))
 }
@@ -464,7 +471,7 @@ async fn apply_in_transaction(
 
 /// `CREATE [UNIQUE] INDEX CONCURRENTLY [IF NOT EXISTS] name ON [ONLY] table`:
 /// the index and table names, as written.
-fn concurrent_index(sql: &str) -> Option<(String, String)> {
+pub(crate) fn concurrent_index(sql: &str) -> Option<(String, String)> {
     let parts = crate::sql::split::split(sql);
     let words: Vec<&str> = parts
         .tokens
@@ -502,16 +509,21 @@ fn concurrent_index(sql: &str) -> Option<(String, String)> {
     Some((index, table))
 }
 
-async fn invalid_index(client: &Client, index: &str, table: &str) -> Result<Option<String>> {
-    let row = client
-        .query_opt(
-            "SELECT quote_ident(n.nspname) || '.' || quote_ident(ic.relname)
+/// The INVALID index named `index` (an SQL expression) on `table`, as
+/// `schema.name`: no row when there is none.
+pub(crate) fn invalid_index_sql(index: &str, table: &str) -> String {
+    format!(
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(ic.relname)
                FROM pg_index i
                JOIN pg_class ic ON ic.oid = i.indexrelid
                JOIN pg_namespace n ON n.oid = ic.relnamespace
-              WHERE ic.relname = $1 AND i.indrelid = to_regclass($2) AND NOT i.indisvalid",
-            &[&index, &table],
-        )
+              WHERE ic.relname = {index} AND i.indrelid = to_regclass({table}) AND NOT i.indisvalid"
+    )
+}
+
+async fn invalid_index(client: &Client, index: &str, table: &str) -> Result<Option<String>> {
+    let row = client
+        .query_opt(&invalid_index_sql("$1", "$2"), &[&index, &table])
         .await
         .context("cannot look for an INVALID index")?;
     Ok(row.map(|r| r.get(0)))
@@ -528,7 +540,7 @@ async fn apply_no_transaction(
     let t = Instant::now();
     let stmts: Vec<Stmt> = statements(m, m.body.clone(), file)?;
     let total = stmts.len();
-    let table = opts.table.sql();
+    let table = &opts.table;
     let start_at = match row {
         Some(r) => {
             let done = usize::try_from(r.statements_done.unwrap_or(0))
@@ -559,12 +571,12 @@ async fn apply_no_transaction(
                     i + 1,
                     total
                 );
-                record_error(client, &table, m, i, &msg).await;
+                record_error(client, table, m, i, &msg).await;
                 bail!(msg);
             }
         }
         if let Err(e) = run_statement(client, m, stmt, (i + 1, total), file).await {
-            record_error(client, &table, m, i, &format!("{e:#}")).await;
+            record_error(client, table, m, i, &format!("{e:#}")).await;
             return Err(e.context(format!(
                 "{}: statement {} of {} failed; statements 1 to {} were committed (no-transaction) and stay. Fix the cause and run `cargo xtask migration apply` again: it resumes at statement {}",
                 m.name.stem,
@@ -576,9 +588,7 @@ async fn apply_no_transaction(
         }
         client
             .execute(
-                &format!(
-                    "UPDATE {table} SET statements_done = $2, last_error = NULL WHERE version = $1"
-                ),
+                &tracking::progress_sql(table, "$1", "$2"),
                 &[&m.name.stem, &((i + 1) as i32)],
             )
             .await
@@ -591,13 +601,13 @@ async fn apply_no_transaction(
         let msg = format!(
             "{file}: verify checks failed after all {total} statements ran; they were committed (no-transaction). Inspect the database, fix it or the migration, and run apply again: it re-runs the verification"
         );
-        record_error(client, &table, m, total, &msg).await;
+        record_error(client, table, m, total, &msg).await;
         bail!(msg);
     }
     let ms = i32::try_from(t.elapsed().as_millis()).unwrap_or(i32::MAX);
     client
         .execute(
-            &format!("UPDATE {table} SET success = true, execution_time_ms = $2, applied_at = now(), last_error = NULL WHERE version = $1"),
+            &tracking::success_sql(table, "$1", "$2"),
             &[&m.name.stem, &ms],
         )
         .await
@@ -605,10 +615,16 @@ async fn apply_no_transaction(
     Ok(checks)
 }
 
-async fn record_error(client: &Client, table: &str, m: &Migration, done: usize, message: &str) {
+async fn record_error(
+    client: &Client,
+    table: &TableName,
+    m: &Migration,
+    done: usize,
+    message: &str,
+) {
     let _ = client
         .execute(
-            &format!("UPDATE {table} SET statements_done = $2, last_error = $3 WHERE version = $1"),
+            &tracking::failure_sql(table, "$1", "$2", "$3"),
             &[&m.name.stem, &(done as i32), &message],
         )
         .await;

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod baseline;
 pub mod bench;
+pub mod bundle;
 pub mod corpus;
 pub mod db;
 pub mod fuzz;

@@ -140,7 +140,7 @@ async fn rollback_locked(
     if opts.rehearse {
         client.batch_execute("BEGIN").await?;
     }
-    let delete = format!("DELETE FROM {} WHERE version = $1", opts.table.sql());
+    let delete = tracking::delete_sql(&opts.table, "$1");
     let mut done = 0;
     for step in &steps {
         let version = &step.row.version;

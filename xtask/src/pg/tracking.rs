@@ -105,6 +105,105 @@ COMMENT ON TABLE {t} IS 'touchpoint: one row per applied migration; written only
     )
 }
 
+/// A DO block that stops a script (raises) when `table` exists with columns
+/// other than touchpoint's: the check [`inspect`] makes, for the scripts a
+/// DBA runs by hand (`migration bundle`).
+pub fn guard_sql(table: &TableName) -> String {
+    let ours = COLUMNS
+        .iter()
+        .map(|(n, t)| format!("{n} {t}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "DO $touchpoint$
+DECLARE
+    found text;
+BEGIN
+    SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
+      INTO found
+      FROM pg_attribute a
+      JOIN pg_class c ON c.oid = a.attrelid
+      JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = '{schema}' AND c.relname = '{name}' AND a.attnum > 0 AND NOT a.attisdropped;
+    IF found IS NOT NULL AND found <> '{ours}' THEN
+        RAISE EXCEPTION '{table} exists but is not touchpoint''s tracking table (its columns: %)', found
+            USING HINT = 'it belongs to another tool, and touchpoint never writes to it; nothing was changed. Ask for a bundle built with --tracking-table <schema.name>';
+    END IF;
+END
+$touchpoint$;",
+        schema = table.schema,
+        name = table.name,
+    )
+}
+
+/// What a new record holds, as SQL expressions: `$n` parameters for
+/// `apply`, literals in the scripts `bundle` writes. Both go through
+/// [`insert_sql`], so a bundle records exactly what `apply` would.
+#[derive(Debug, Clone, Copy)]
+pub struct NewRecord<'a> {
+    pub version: &'a str,
+    pub name: &'a str,
+    pub execution_time_ms: &'a str,
+    pub checksum: &'a str,
+    pub rollback_sql: &'a str,
+    /// Who ran it besides the database role (`os-user@host`, the script).
+    pub run_by: &'a str,
+    pub success: &'a str,
+    pub no_transaction: &'a str,
+    pub statements_total: &'a str,
+}
+
+/// The INSERT that records a migration run by `apply` (`kind = 'apply'`,
+/// `applied_by` = the role and who ran it).
+pub fn insert_sql(table: &TableName, r: &NewRecord) -> String {
+    format!(
+        "INSERT INTO {} (version, name, execution_time_ms, checksum, rollback_sql, applied_by, success, no_transaction, statements_total, statements_done, kind)
+VALUES ({}, {}, {}, {}, {}, current_user || ' (' || {} || ')', {}, {}, {}, 0, 'apply')",
+        table.sql(),
+        r.version,
+        r.name,
+        r.execution_time_ms,
+        r.checksum,
+        r.rollback_sql,
+        r.run_by,
+        r.success,
+        r.no_transaction,
+        r.statements_total
+    )
+}
+
+// The UPDATEs and the DELETE below end with their WHERE clause, so a
+// script may narrow them with `AND ...`.
+
+/// A no-transaction run finished statement `done`.
+pub fn progress_sql(table: &TableName, version: &str, done: &str) -> String {
+    format!(
+        "UPDATE {} SET statements_done = {done}, last_error = NULL WHERE version = {version}",
+        table.sql()
+    )
+}
+
+/// A no-transaction run stopped after `done` statements with `error`.
+pub fn failure_sql(table: &TableName, version: &str, done: &str, error: &str) -> String {
+    format!(
+        "UPDATE {} SET statements_done = {done}, last_error = {error} WHERE version = {version}",
+        table.sql()
+    )
+}
+
+/// A no-transaction run ran every statement and its verify checks passed.
+pub fn success_sql(table: &TableName, version: &str, execution_time_ms: &str) -> String {
+    format!(
+        "UPDATE {} SET success = true, execution_time_ms = {execution_time_ms}, applied_at = now(), last_error = NULL WHERE version = {version}",
+        table.sql()
+    )
+}
+
+/// Forgets a record (after its rollback ran).
+pub fn delete_sql(table: &TableName, version: &str) -> String {
+    format!("DELETE FROM {} WHERE version = {version}", table.sql())
+}
+
 /// One row of the tracking table.
 #[derive(Debug, Clone)]
 pub struct Applied {

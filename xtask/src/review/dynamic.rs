@@ -315,6 +315,12 @@ async fn template(
     ))
 }
 
+/// Every table, index, materialized view and sequence outside the system
+/// schemas, as `schema.name`.
+pub async fn relations(client: &Client) -> Result<BTreeSet<String>> {
+    Ok(relfilenodes(client).await?.into_keys().collect())
+}
+
 async fn relfilenodes(client: &Client) -> Result<BTreeMap<String, u32>> {
     let rows = client
         .query(
@@ -362,7 +368,7 @@ fn mode_name(mode: &str) -> String {
 }
 
 /// The strongest of the modes, for one line per relation.
-fn rank(mode: &str) -> usize {
+pub fn rank(mode: &str) -> usize {
     [
         "ACCESS SHARE",
         "ROW SHARE",
