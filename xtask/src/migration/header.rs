@@ -301,15 +301,9 @@ impl Header {
     }
 }
 
-/// Ticks `tp` in the header of `original` (the file as it is on disk: BOM and
-/// CRLF are kept) with `date` and `checksum`, adding the TOUCHPOINTS block
-/// when the header predates it. Returns the new file text.
-pub fn set_stamp(
-    original: &str,
-    tp: Touchpoint,
-    date: NaiveDate,
-    checksum: &Checksum,
-) -> Result<String, StampError> {
+/// The normalised text, its header, and the line ending to write, for an
+/// edit of the header of `original`.
+fn editable(original: &str) -> Result<(String, Header, &'static str), StampError> {
     let normalized = super::checksum::normalize(original);
     let header = match parse(&normalized) {
         Ok(Some(h)) => h,
@@ -321,6 +315,19 @@ pub fn set_stamp(
     } else {
         "\n"
     };
+    Ok((normalized.into_owned(), header, eol))
+}
+
+/// Ticks `tp` in the header of `original` (the file as it is on disk: BOM and
+/// CRLF are kept) with `date` and `checksum`, adding the TOUCHPOINTS block
+/// when the header predates it. Returns the new file text.
+pub fn set_stamp(
+    original: &str,
+    tp: Touchpoint,
+    date: NaiveDate,
+    checksum: &Checksum,
+) -> Result<String, StampError> {
+    let (_, header, eol) = editable(original)?;
     let stamped = format!(
         "--   [x] {} {}",
         tp.label(),
@@ -422,17 +429,7 @@ fn line_ending(line: &str) -> &'static str {
 /// closing rule) when the header lacks it. Other lines are kept byte for
 /// byte.
 pub fn set_source_of_truth(original: &str, items: &[String]) -> Result<String, StampError> {
-    let normalized = super::checksum::normalize(original);
-    let header = match parse(&normalized) {
-        Ok(Some(h)) => h,
-        Ok(None) => return Err(StampError::NoHeader),
-        Err(e) => return Err(StampError::BadHeader(e)),
-    };
-    let eol = if original.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
+    let (normalized, header, eol) = editable(original)?;
     let mut lines: Vec<String> = original.split_inclusive('\n').map(str::to_string).collect();
     let key_line = normalized.lines().take(header.last_line).position(|l| {
         l.trim_start_matches('-')
