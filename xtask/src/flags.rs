@@ -129,6 +129,25 @@ pub enum MigrationCmd {
     ///   cargo xtask migration bundle --database-url "$PROD_URL" --out release/
     ///   cargo xtask migration bundle --from 11 --to 14 --out release/
     Bundle(BundleArgs),
+    /// Compare the target database with the schema the migrations build and
+    /// with current_schema/; say what is missing, extra or changed, and
+    /// which side disagrees (docs/drift.md).
+    ///
+    /// Exit 0: no drift; 1: drift; 2: error. Noise (rename leftovers,
+    /// expressions printed differently) is kept apart and shown with
+    /// --show-noise. Examples:
+    ///   cargo xtask migration drift --database-url "$PROD_URL"
+    ///   cargo xtask migration drift --from migrations --script catch_up.sql
+    ///   cargo xtask migration drift --from migrations --from schema   (no database)
+    Drift(DriftArgs),
+    /// Import another tool's migration history (flyway, sqlx, dbmate,
+    /// golang-migrate, drizzle, a hand-rolled schema_migrations): record the
+    /// mapped migrations as applied without running them (docs/adopt.md).
+    ///
+    /// Without --map, shows what it found and a mapping to fill in. The
+    /// legacy table is only read. Example:
+    ///   cargo xtask migration adopt --map 20240101120000=01,20240215093000=02
+    Adopt(AdoptArgs),
     /// Record migrations up to NN as applied without running them (for a
     /// database that already has their schema).
     Baseline(BaselineArgs),
@@ -228,6 +247,82 @@ pub struct BundleArgs {
     /// Do not measure locks and rewrites (the instructions say so).
     #[arg(long)]
     pub no_measure: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// What to compare the database with: `migrations` (replayed into a
+    /// throwaway database) or `schema` (current_schema/ loaded into one).
+    /// Once: the database against it; twice: the two against each other,
+    /// no database [default: the database against both].
+    #[arg(long, value_enum, value_name = "SIDE")]
+    pub from: Vec<DriftSide>,
+    /// Write an idempotent catch-up script that makes the database match
+    /// the migrations (or, with `--from schema` alone, current_schema/).
+    #[arg(long, value_name = "FILE")]
+    pub script: Option<PathBuf>,
+    /// Let the catch-up script drop what only the database has (each drop
+    /// is commented with its risk).
+    #[arg(long, requires = "script")]
+    pub allow_drop: bool,
+    /// Also list the noise: rename leftovers and expressions the server
+    /// printed differently.
+    #[arg(long)]
+    pub show_noise: bool,
+    /// A server where touchpoint may create databases, to replay the
+    /// migrations and load current_schema/ on [default: the embedded
+    /// PostgreSQL].
+    #[arg(
+        long,
+        env = "TOUCHPOINT_SHADOW_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub shadow_url: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DriftSide {
+    Migrations,
+    Schema,
+}
+
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Legacy version -> migration number, comma-separated:
+    /// `LEGACY=NN,...` (several legacy versions may map to one NN).
+    #[arg(long, value_delimiter = ',', value_name = "LEGACY=NN,...")]
+    pub map: Vec<String>,
+    /// The legacy table, when more than one is found (`schema.name`).
+    #[arg(long, value_name = "SCHEMA.NAME")]
+    pub legacy_table: Option<String>,
+    /// Record even when the mapping is incomplete or drift shows the
+    /// database does not match the mapped migrations (needs --reason).
+    #[arg(long, requires = "reason")]
+    pub force: bool,
+    /// Why (stored with each record).
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Server to replay the mapped migrations on for the drift check
+    /// [default: the embedded PostgreSQL].
+    #[arg(
+        long,
+        env = "TOUCHPOINT_SHADOW_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub shadow_url: Option<String>,
+    /// Do not tick Executed stamps in the files.
+    #[arg(long)]
+    pub no_stamp: bool,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -474,6 +569,13 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 1000)]
         migrations: usize,
     },
+    /// `migration drift` between two generated schemas of that many tables
+    /// with about 50 differences, against migra (`pip install migra
+    /// 'sqlalchemy<2' psycopg2-binary`) on the same pair.
+    Drift {
+        #[arg(long, default_value_t = 1000)]
+        tables: usize,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -488,6 +590,12 @@ pub struct CorpusArgs {
     /// Print this many failures in full, and every skip.
     #[arg(long, default_value_t = 20)]
     pub show: usize,
+    /// Run the drift checks instead of the sync round trip: `a` against `a`
+    /// reports nothing, `a` against `b` finds the differences pg_dump
+    /// shows, and the catch-up script from `b` to `a`, applied twice,
+    /// leaves no drift.
+    #[arg(long)]
+    pub drift: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 
 pub mod bundle;
 pub mod commands;
+pub mod drift;
 pub mod flags;
 pub mod hook;
 pub mod migration;
@@ -142,6 +143,43 @@ pub fn run(args: flags::Xtask) -> anyhow::Result<Outcome> {
             };
             commands::bundle::run(&project, &opts)
         }
+        Cmd::Migration(MigrationCmd::Drift(a)) => {
+            let tracking = pg::tracking::TableName::parse(&a.db.tracking_table).map_err(BadInput)?;
+            let db = if a.from.len() >= 2 {
+                None
+            } else {
+                Some(pg::connect::Database::resolve(
+                    a.db.database_url.as_deref(),
+                    &project.root,
+                )?)
+            };
+            let opts = commands::drift::Options {
+                from: a.from,
+                script: a.script,
+                allow_drop: a.allow_drop,
+                show_noise: a.show_noise,
+                shadow_url: a.shadow_url,
+                tracking,
+                format: a.format,
+            };
+            commands::drift::run(&project, db.as_ref(), &opts)
+        }
+        Cmd::Migration(MigrationCmd::Adopt(a)) => {
+            let (db, table, lock_wait) = database(&project, &a.db)?;
+            let opts = commands::adopt::Options {
+                map: a.map,
+                legacy_table: a.legacy_table,
+                force: a.force,
+                reason: a.reason,
+                shadow_url: a.shadow_url,
+                lock_wait,
+                table,
+                stamp: !a.no_stamp,
+                today: today(),
+                format: a.format,
+            };
+            commands::adopt::run(&project, &db, &opts)
+        }
         Cmd::Migration(MigrationCmd::Baseline(a)) => {
             let (db, table, lock_wait) = database(&project, &a.db)?;
             let opts = commands::baseline::Options {
@@ -182,6 +220,7 @@ pub fn run(args: flags::Xtask) -> anyhow::Result<Outcome> {
                 .unwrap_or_else(|| commands::corpus::default_dir(&project.root)),
             filter: a.filter,
             show: a.show,
+            drift: a.drift,
         }),
         Cmd::NewRule(a) => {
             let opts = commands::new_rule::Options {

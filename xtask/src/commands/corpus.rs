@@ -21,6 +21,8 @@ pub struct Options {
     pub filter: Option<String>,
     /// Failures to print in full.
     pub show: usize,
+    /// Run the drift checks instead of the sync round trip.
+    pub drift: bool,
 }
 
 #[derive(Default)]

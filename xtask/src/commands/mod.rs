@@ -1,11 +1,13 @@
 //! One module per command; each has a `run` the binary calls.
 
+pub mod adopt;
 pub mod apply;
 pub mod baseline;
 pub mod bench;
 pub mod bundle;
 pub mod corpus;
 pub mod db;
+pub mod drift;
 pub mod fuzz;
 pub mod hook;
 pub mod hooks;

@@ -100,8 +100,8 @@ pub fn render(
 
 /// The server to replay migrations on: `--shadow-url`, else the embedded
 /// PostgreSQL.
-fn shadow(project: &Project, opts: &Options) -> Result<Database> {
-    match &opts.shadow_url {
+pub fn shadow(project: &Project, shadow_url: Option<&str>) -> Result<Database> {
+    match shadow_url {
         Some(url) => Database::from_conninfo(url, |k| std::env::var(k).ok()),
         None => {
             Binaries::find().context(
@@ -115,7 +115,7 @@ fn shadow(project: &Project, opts: &Options) -> Result<Database> {
 /// The schema after the first `n` migrations of `set`, for each `n` of
 /// `prefixes`, each replayed into a throwaway database (cloned from the
 /// cached history templates the dynamic review also uses).
-fn replay(
+pub fn replay(
     project: &Project,
     shadow: &Database,
     set: &[Migration],
@@ -143,7 +143,7 @@ fn replay(
     })
 }
 
-fn load_set(project: &Project) -> Result<Vec<Migration>> {
+pub fn load_set(project: &Project) -> Result<Vec<Migration>> {
     let set = project.load_migrations()?;
     if let Some(p) = set.problems.first() {
         return Err(BadInput(format!(
@@ -202,7 +202,7 @@ pub fn run(project: &Project, db: Option<&Database>, opts: &Options) -> Result<O
         (false, Some(db)) => read_database(db)?,
         _ => {
             let set = load_set(project)?;
-            let shadow = shadow(project, opts)?;
+            let shadow = shadow(project, opts.shadow_url.as_deref())?;
             replay(project, &shadow, &set, &[set.len()])?
                 .pop()
                 .expect("one catalog")
@@ -234,7 +234,7 @@ pub fn run(project: &Project, db: Option<&Database>, opts: &Options) -> Result<O
         Vec::new()
     } else {
         let set = load_set(project)?;
-        match shadow(project, opts) {
+        match shadow(project, opts.shadow_url.as_deref()) {
             Ok(shadow) => targets
                 .iter()
                 .map(|m| {
