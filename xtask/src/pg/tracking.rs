@@ -96,7 +96,7 @@ CREATE TABLE IF NOT EXISTS {t} (
     statements_total  integer,
     statements_done   integer,
     last_error        text,
-    kind              text NOT NULL DEFAULT 'apply' CHECK (kind IN ('apply', 'baseline', 'repair')),
+    kind              text NOT NULL DEFAULT 'apply' CHECK (kind IN ('apply', 'baseline', 'repair', 'adopt')),
     note              text
 );
 COMMENT ON TABLE {t} IS 'touchpoint: one row per applied migration; written only by cargo xtask migration';",
