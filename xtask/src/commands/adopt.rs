@@ -1,13 +1,31 @@
-//! `migration adopt`: import another tool's migration history.
+//! `migration adopt`: import another tool's migration history. Finds the
+//! legacy tracking table (flyway, sqlx, dbmate, golang-migrate, drizzle, a
+//! hand-rolled `schema_migrations`), shows it with a `--map` to fill in, and
+//! with `--map LEGACY=NN,...` records the mapped migrations as applied
+//! without running them, after checking that the database holds what they
+//! build. The legacy table is only ever read.
 
-use anyhow::{bail, Result};
+#[path = "adopt_legacy.rs"]
+pub mod legacy;
+#[path = "adopt_map.rs"]
+pub mod map;
+
+use anyhow::{bail, Context, Result};
 use chrono::NaiveDate;
+use serde_json::json;
+use tokio_postgres::Client;
 
+use crate::commands::apply::os_user;
+use crate::drift::{self, Finding, Severity};
 use crate::flags::Format;
+use crate::migration::{Migration, Touchpoint};
 use crate::pg::connect::Database;
-use crate::pg::tracking::TableName;
+use crate::pg::tracking::{self, TableName, TableState};
 use crate::project::Project;
-use crate::Outcome;
+use crate::schema::catalog::{self, Catalog};
+use crate::{BadInput, Outcome};
+
+use legacy::{Found, Legacy};
 
 pub struct Options {
     /// `LEGACY=NN` items as given.
@@ -24,6 +42,547 @@ pub struct Options {
 }
 
 pub fn run(project: &Project, db: &Database, opts: &Options) -> Result<Outcome> {
-    let _ = (project, db, opts);
-    bail!("migration adopt is being built")
+    crate::pg::block_on(adopt(project, db, opts))
+}
+
+fn reason(opts: &Options) -> Option<&str> {
+    opts.reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+}
+
+async fn adopt(project: &Project, db: &Database, opts: &Options) -> Result<Outcome> {
+    if opts.force && reason(opts).is_none() {
+        bail!(BadInput(
+            "--force needs --reason saying why the history is recorded anyway (it is stored with every record)".into()
+        ));
+    }
+    let explicit = match &opts.legacy_table {
+        Some(t) => Some(TableName::parse(t).map_err(|_| {
+            BadInput(format!(
+                "bad --legacy-table `{t}`: use schema.name, e.g. public.schema_migrations or drizzle.__drizzle_migrations"
+            ))
+        })?),
+        None => None,
+    };
+    let set = project.load_migrations()?;
+    if !set.problems.is_empty() {
+        for p in &set.problems {
+            eprintln!("error: {p}");
+        }
+        bail!("fix the files in migrations/ first (listed above); nothing was recorded");
+    }
+    let client = db.connect("touchpoint adopt").await?;
+    let legacies = find_legacy(&client, db, explicit.as_ref()).await?;
+
+    if opts.map.is_empty() {
+        report(&legacies, &set.migrations, opts);
+        return Ok(Outcome::Clean);
+    }
+    if legacies.len() > 1 {
+        let names: Vec<String> = legacies
+            .iter()
+            .map(|l| format!("{} ({})", l.table, l.tool.label()))
+            .collect();
+        bail!(BadInput(format!(
+            "found {} legacy tracking tables: {}; say which one --map is for with --legacy-table <schema.name> (nothing was recorded)",
+            legacies.len(),
+            names.join(", ")
+        )));
+    }
+    let legacy = &legacies[0];
+    if legacy.table == opts.table {
+        bail!(BadInput(format!(
+            "the legacy table {t} ({tool}) sits at touchpoint's tracking table name, and touchpoint never writes to another tool's table; nothing was recorded. Keep touchpoint's history under another name: add --tracking-table {s} (any schema.name that is free), and set TOUCHPOINT_TRACKING_TABLE={s} for every later command (apply, status, rollback, sync ...) so that they find it",
+            t = legacy.table,
+            tool = legacy.tool.label(),
+            s = suggested_table(legacy),
+        )));
+    }
+
+    let (items, mut problems) = map::parse(&opts.map);
+    let plan = map::plan(legacy, &items, &set.migrations);
+    problems.extend(plan.problems.iter().cloned());
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("error: {}", p.message);
+        }
+        if problems.iter().any(|p| !p.forceable) {
+            bail!(BadInput(format!(
+                "the --map does not fit {} and migrations/ (above); nothing was recorded. `cargo xtask migration adopt` without --map shows the history and a mapping to start from",
+                legacy.table
+            )));
+        }
+        if !opts.force {
+            bail!(BadInput(format!(
+                "refused (above); nothing was recorded. Complete the --map, or record it anyway with --force --reason \"...\" (the reason is stored with every record)"
+            )));
+        }
+        eprintln!("warning: recording anyway (--force): {}", reason(opts).unwrap_or_default());
+    }
+
+    tracking::lock(&client, opts.lock_wait).await?;
+    let result = record(project, db, opts, &client, legacy, &plan, &set.migrations).await;
+    let _ = tracking::unlock(&client).await;
+    result
+}
+
+/// The legacy tables to adopt from: `explicit`, else every table under a
+/// known name (touchpoint's own left out).
+async fn find_legacy(
+    client: &Client,
+    db: &Database,
+    explicit: Option<&TableName>,
+) -> Result<Vec<Legacy>> {
+    let found = legacy::find(client, explicit).await?;
+    if found.is_empty() {
+        bail!(BadInput(match explicit {
+            Some(t) => format!("there is no table {t} in {}", db.display()),
+            None => format!(
+                "no legacy tracking table in {}: looked for {} in every schema; name yours with --legacy-table <schema.name>",
+                db.display(),
+                legacy::KNOWN_NAMES.join(", ")
+            ),
+        }));
+    }
+    let (known, unknown): (Vec<Found>, Vec<Found>) = found.into_iter().partition(|f| f.tool.is_some());
+    if known.is_empty() {
+        let f = &unknown[0];
+        let ours = f.columns.len() == tracking::COLUMNS.len();
+        bail!(BadInput(if ours {
+            format!("{} is touchpoint's own tracking table, not a legacy one", f.table)
+        } else {
+            format!(
+                "{} has columns adopt cannot read as a migration history ({}); adopt reads flyway, sqlx, dbmate, golang-migrate, drizzle and hand-rolled tables with a `version` column (docs/adopt.md)",
+                f.table,
+                f.columns.join(", ")
+            )
+        }));
+    }
+    let mut out = Vec::new();
+    for f in &known {
+        let tool = f.tool.expect("partitioned on tool");
+        out.push(legacy::read(client, &f.table, tool, &f.columns).await?);
+    }
+    Ok(out)
+}
+
+fn suggested_table(legacy: &Legacy) -> String {
+    format!("{}.touchpoint_migrations", legacy.table.schema)
+}
+
+/// Without --map: what was found, and the command to run.
+fn report(legacies: &[Legacy], set: &[Migration], opts: &Options) {
+    let entries: Vec<(String, Option<String>)> = legacies
+        .iter()
+        .map(|l| {
+            let collision = (l.table == opts.table).then(|| suggested_table(l));
+            let tracking = collision.as_ref().map_or(String::new(), |s| {
+                format!(" --tracking-table {s}")
+            });
+            (
+                format!(
+                    "cargo xtask migration adopt --legacy-table {}{tracking} --map {}",
+                    l.table,
+                    map::template(l, set)
+                ),
+                collision,
+            )
+        })
+        .collect();
+    if opts.format == Format::Json {
+        let tables: Vec<_> = legacies
+            .iter()
+            .zip(&entries)
+            .map(|(l, (command, collision))| {
+                json!({
+                    "tool": l.tool.label(),
+                    "table": l.table.to_string(),
+                    "applied": l.versions.len(),
+                    "latest": l.latest().map(|v| v.version.clone()),
+                    "failed": l.failed().map(|v| json!({"version": v.version, "state": v.failed})).collect::<Vec<_>>(),
+                    "versions": l.versions.iter().map(|v| json!({"version": v.version, "description": v.description, "failed": v.failed})).collect::<Vec<_>>(),
+                    "skipped": l.skipped,
+                    "map": map::template(l, set),
+                    "command": command,
+                    "tracking_table_collision": collision.is_some(),
+                })
+            })
+            .collect();
+        let out = json!({
+            "legacy_tables": tables,
+            "tracking_table": opts.table.to_string(),
+            "migrations": set.iter().map(|m| m.name.stem.clone()).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+        return;
+    }
+    for (l, (command, collision)) in legacies.iter().zip(&entries) {
+        let failed = l.failed().count();
+        println!(
+            "{} history in {}: {} applied version{}, latest {}{}",
+            l.tool.label(),
+            l.table,
+            l.versions.len(),
+            if l.versions.len() == 1 { "" } else { "s" },
+            l.latest().map_or("none".to_string(), describe),
+            if failed > 0 {
+                format!("; {failed} failed or dirty")
+            } else {
+                String::new()
+            }
+        );
+        if l.tool.single_version() {
+            println!("  (golang-migrate keeps only the current version: every migration up to the one it maps to is recorded)");
+        }
+        for v in &l.versions {
+            println!(
+                "  {}{}",
+                describe(v),
+                v.failed
+                    .as_deref()
+                    .map_or(String::new(), |f| format!("  NOT FINISHED ({f})"))
+            );
+        }
+        for s in &l.skipped {
+            println!("  not mapped: {s}");
+        }
+        if failed > 0 {
+            println!("  the history is half-applied: finish or undo the failed version by hand first; adopt refuses it unless --force --reason");
+        }
+        if let Some(s) = collision {
+            println!(
+                "  note: {} is also touchpoint's tracking table name, and touchpoint never writes to another tool's table: keep touchpoint's history elsewhere (the command below uses --tracking-table {s}) and set TOUCHPOINT_TRACKING_TABLE={s} for every later command",
+                l.table
+            );
+        }
+        println!(
+            "to adopt it, check the mapping (LEGACY=NN; replace every `?` with a migration number from migrations/) and run, with the same --database-url:"
+        );
+        println!("  {command}");
+    }
+    println!(
+        "migrations/ holds {} file{}{}",
+        set.len(),
+        if set.len() == 1 { "" } else { "s" },
+        match (set.first(), set.last()) {
+            (Some(a), Some(b)) => format!(", {} to {}", a.name.number_text, b.name.number_text),
+            _ => String::new(),
+        }
+    );
+}
+
+fn describe(v: &legacy::Version) -> String {
+    match &v.description {
+        Some(d) => format!("{} ({d})", v.version),
+        None => v.version.clone(),
+    }
+}
+
+async fn record(
+    project: &Project,
+    _db: &Database,
+    opts: &Options,
+    client: &Client,
+    legacy: &Legacy,
+    plan: &map::Plan<'_>,
+    set: &[Migration],
+) -> Result<Outcome> {
+    let rows = tracking::load(client, &opts.table).await?;
+    let (already, todo): (Vec<_>, Vec<_>) = plan
+        .records
+        .iter()
+        .partition(|(m, _)| rows.iter().any(|r| r.version == m.name.stem));
+    let top = plan.records.last().map(|(m, _)| m.name.number);
+    if todo.is_empty() {
+        if opts.format == Format::Json {
+            print_json(opts, legacy, &[], &already, &[]);
+        } else {
+            println!(
+                "adopt: nothing to record: the {} migration{} mapped from {} {} already in {}",
+                already.len(),
+                if already.len() == 1 { "" } else { "s" },
+                legacy.table,
+                if already.len() == 1 { "is" } else { "are" },
+                opts.table
+            );
+        }
+        return Ok(Outcome::Clean);
+    }
+
+    let findings = drift_check(project, opts, client, legacy, set, top.unwrap_or(0)).await?;
+    if !findings.is_empty() {
+        eprintln!(
+            "the database does not match migrations/ up to {:02} replayed ({} difference{}):",
+            top.unwrap_or(0),
+            findings.len(),
+            if findings.len() == 1 { "" } else { "s" }
+        );
+        for f in &findings {
+            eprintln!(
+                "  {} [{}]: expected {}, actual {}",
+                f.id,
+                f.aspect,
+                f.expected.as_deref().unwrap_or("nothing"),
+                f.actual.as_deref().unwrap_or("nothing")
+            );
+        }
+        if !opts.force {
+            bail!(
+                "refused: recording these migrations as applied would say the database holds what they build, and it does not; nothing was recorded. See the full report with `cargo xtask migration drift --from migrations` (its --script writes a catch-up script to review and run), or record anyway with --force --reason \"...\""
+            );
+        }
+        eprintln!("warning: recording anyway (--force)");
+    }
+
+    let notes: Vec<String> = todo
+        .iter()
+        .map(|(_, from)| note(opts, legacy, from, findings.len()))
+        .collect();
+    let written = async {
+        client.batch_execute("BEGIN").await?;
+        match tracking::inspect(client, &opts.table).await? {
+            TableState::Missing => client
+                .batch_execute(&tracking::create_sql(&opts.table))
+                .await
+                .with_context(|| format!("cannot create the tracking table {}", opts.table))?,
+            TableState::Ours => allow_adopt_kind(client, &opts.table).await?,
+            TableState::Foreign(cols) => {
+                return Err(tracking::foreign_table_error(&opts.table, &cols))
+            }
+        }
+        for ((m, _), note) in todo.iter().zip(&notes) {
+            client
+                .execute(
+                    &format!(
+                        "INSERT INTO {} (version, name, execution_time_ms, checksum, rollback_sql, applied_by, success, no_transaction, kind, note)
+                         VALUES ($1, $2, 0, $3, $4, current_user || ' (' || $5 || ')', true, $6, 'adopt', $7)",
+                        opts.table.sql()
+                    ),
+                    &[
+                        &m.name.stem,
+                        &m.name.slug,
+                        &m.checksum.to_string(),
+                        &m.rollback_sql().map(str::to_string),
+                        &os_user(),
+                        &m.no_transaction,
+                        note,
+                    ],
+                )
+                .await
+                .with_context(|| format!("cannot record {} in {}", m.name.stem, opts.table))?;
+        }
+        client.batch_execute("COMMIT").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(e) = written {
+        let _ = client.batch_execute("ROLLBACK").await;
+        return Err(e.context(format!(
+            "nothing was recorded in {} (the transaction was rolled back)",
+            opts.table
+        )));
+    }
+    if opts.stamp {
+        for (m, _) in &todo {
+            project.stamp(m, Touchpoint::Executed, opts.today)?;
+        }
+    }
+    if opts.format == Format::Json {
+        print_json(opts, legacy, &todo, &already, &plan.unmapped);
+        return Ok(Outcome::Clean);
+    }
+    for (m, from) in &todo {
+        println!(
+            "recorded {} as applied (not run), {}",
+            m.name.stem,
+            source(legacy, from)
+        );
+    }
+    if !plan.unmapped.is_empty() {
+        println!(
+            "not recorded (no migration, forced): {} version{} {}",
+            legacy.table,
+            if plan.unmapped.len() == 1 { "" } else { "s" },
+            plan.unmapped.join(", ")
+        );
+    }
+    println!(
+        "adopt: {} migration{} recorded up to {:02} in {} from {} ({}); {} were already there. {} was only read and is unchanged",
+        todo.len(),
+        if todo.len() == 1 { "" } else { "s" },
+        top.unwrap_or(0),
+        opts.table,
+        legacy.table,
+        legacy.tool.label(),
+        already.len(),
+        legacy.table
+    );
+    if opts.table != TableName::default() {
+        println!(
+            "next: set TOUCHPOINT_TRACKING_TABLE={} for every later command, then `cargo xtask migration status`",
+            opts.table
+        );
+    } else {
+        println!("next: `cargo xtask migration status` shows them applied; `apply` runs what follows");
+    }
+    Ok(Outcome::Clean)
+}
+
+fn source(legacy: &Legacy, from: &[String]) -> String {
+    if from.is_empty() && legacy.tool.single_version() {
+        format!(
+            "covered by {} version {} in {}",
+            legacy.tool.label(),
+            legacy.latest().map_or("?", |v| &v.version),
+            legacy.table
+        )
+    } else if from.is_empty() {
+        format!("no version of {} maps to it (forced)", legacy.table)
+    } else {
+        format!(
+            "from {} version{} {} in {}",
+            legacy.tool.label(),
+            if from.len() == 1 { "" } else { "s" },
+            from.join(", "),
+            legacy.table
+        )
+    }
+}
+
+/// What the record's `note` says: where it came from, and why when forced.
+fn note(opts: &Options, legacy: &Legacy, from: &[String], findings: usize) -> String {
+    let mut note = format!("adopt: {}", source(legacy, from));
+    if opts.force {
+        note.push_str("; forced");
+        if findings > 0 {
+            note.push_str(&format!(" past {findings} drift finding(s)"));
+        }
+    }
+    if let Some(r) = reason(opts) {
+        note.push_str(&format!(": {r}"));
+    }
+    note
+}
+
+fn print_json(
+    opts: &Options,
+    legacy: &Legacy,
+    recorded: &[&(&Migration, Vec<String>)],
+    already: &[&(&Migration, Vec<String>)],
+    unmapped: &[String],
+) {
+    let list = |v: &[&(&Migration, Vec<String>)]| {
+        v.iter()
+            .map(|(m, from)| json!({"version": m.name.stem, "legacy_versions": from}))
+            .collect::<Vec<_>>()
+    };
+    let out = json!({
+        "legacy_table": legacy.table.to_string(),
+        "tool": legacy.tool.label(),
+        "tracking_table": opts.table.to_string(),
+        "recorded": list(recorded),
+        "already_recorded": list(already),
+        "unmapped": unmapped,
+        "forced": opts.force,
+    });
+    println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+}
+
+/// Tables created before `adopt` existed restrict `kind` to apply, baseline
+/// and repair; widen that check (it is touchpoint's own table), in the
+/// recording transaction.
+async fn allow_adopt_kind(client: &Client, table: &TableName) -> Result<()> {
+    let rows = client
+        .query(
+            "SELECT conname::text FROM pg_catalog.pg_constraint
+              WHERE conrelid = $1::text::regclass AND contype = 'c'
+                AND pg_get_constraintdef(oid) LIKE '%kind%' AND pg_get_constraintdef(oid) NOT LIKE '%adopt%'",
+            &[&table.sql()],
+        )
+        .await
+        .with_context(|| format!("cannot read the constraints of {table}"))?;
+    for r in &rows {
+        let name: String = r.get(0);
+        client
+            .batch_execute(&format!(
+                "ALTER TABLE {t} DROP CONSTRAINT {c}, ADD CONSTRAINT {c} CHECK (kind IN ('apply', 'baseline', 'repair', 'adopt'))",
+                t = table.sql(),
+                c = legacy::quote_ident(&name)
+            ))
+            .await
+            .with_context(|| format!("cannot allow kind 'adopt' in {table}"))?;
+    }
+    Ok(())
+}
+
+/// Replays migrations/ up to `top` and compares that schema with the live
+/// one; returns the findings that are not noise and matter (warning or
+/// error).
+async fn drift_check(
+    project: &Project,
+    opts: &Options,
+    client: &Client,
+    legacy: &Legacy,
+    set: &[Migration],
+    top: u32,
+) -> Result<Vec<Finding>> {
+    let n = set.iter().filter(|m| m.name.number <= top).count();
+    let mut live = catalog::read(client)
+        .await
+        .context("cannot read the database's schema for the drift check")?;
+    let shadow = crate::commands::sync::shadow(project, opts.shadow_url.as_deref())?;
+    // `replay` runs its own runtime: give it a thread of its own. This
+    // session (holding the lock) waits idle meanwhile.
+    let replayed = std::thread::scope(|s| {
+        s.spawn(|| crate::commands::sync::replay(project, &shadow, set, &[n]))
+            .join()
+    })
+    .map_err(|_| anyhow::anyhow!("replaying the migrations panicked"))?
+    .with_context(|| format!("cannot replay migrations/ up to {top:02} for the drift check"))?;
+    let expected = replayed.into_iter().next().unwrap_or_default();
+    let bookkeeping = [legacy.table.clone(), opts.table.clone()];
+    leave_out(&mut live, &expected, &bookkeeping);
+    let findings = drift::compare(
+        &expected,
+        &live,
+        &drift::Options {
+            ignore_tables: bookkeeping
+                .iter()
+                .map(|t| (t.schema.clone(), t.name.clone()))
+                .collect(),
+        },
+    );
+    Ok(findings
+        .into_iter()
+        .filter(|f| f.noise.is_none() && f.severity >= Severity::Warning)
+        .collect())
+}
+
+/// Takes the tracking tables out of `live`: the tables, the sequences they
+/// own (a serial id), and their schema when it holds nothing else and the
+/// migrations do not create it (drizzle's `drizzle`, touchpoint's own).
+fn leave_out(live: &mut Catalog, expected: &Catalog, tables: &[TableName]) {
+    let gone: Vec<_> = live
+        .relations
+        .iter()
+        .filter(|r| tables.iter().any(|t| t.schema == r.schema && t.name == r.name))
+        .map(|r| r.oid)
+        .collect();
+    live.relations.retain(|r| !gone.contains(&r.oid));
+    live.sequences
+        .retain(|s| !s.owned_by.as_ref().is_some_and(|(oid, _)| gone.contains(oid)));
+    live.types.retain(|t| !gone.contains(&t.relid));
+    let used = |live: &Catalog, schema: &str| {
+        live.relations.iter().any(|r| r.schema == schema)
+            || live.sequences.iter().any(|s| s.schema == schema)
+            || live.types.iter().any(|t| t.schema == schema)
+            || live.functions.iter().any(|f| f.schema == schema)
+    };
+    for t in tables {
+        if !expected.schemas.iter().any(|s| s.name == t.schema) && !used(live, &t.schema) {
+            live.schemas.retain(|s| s.name != t.schema);
+        }
+    }
 }
