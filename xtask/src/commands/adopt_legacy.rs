@@ -121,6 +121,10 @@ pub fn classify(columns: &[(String, String)]) -> Option<Tool> {
     }
 }
 
+/// Versions in the order they ran: numbers as numbers (also in a text
+/// column: `9` before `10`), others as text.
+const NUMERIC_FIRST: &str = "CASE WHEN legacy.version::text ~ '^[0-9]+$' THEN lpad(legacy.version::text, 40, '0') ELSE legacy.version::text END";
+
 pub fn quote_ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
@@ -231,7 +235,7 @@ pub async fn read(client: &Client, table: &TableName, tool: Tool, columns: &[Str
         Tool::Sqlx => {
             let rows = client
                 .query(
-                    &format!("SELECT version::text, description, success FROM {t} ORDER BY version"),
+                    &format!("SELECT version::text, description, success FROM {t} AS legacy ORDER BY legacy.version"),
                     &[],
                 )
                 .await
@@ -249,7 +253,7 @@ pub async fn read(client: &Client, table: &TableName, tool: Tool, columns: &[Str
             let rows = client
                 .query(
                     &format!(
-                        "SELECT coalesce(created_at::text, 'id' || id::text), left(hash, 12) FROM {t} ORDER BY created_at, id"
+                        "SELECT coalesce(created_at::text, 'id' || id::text), left(hash, 12) FROM {t} AS legacy ORDER BY legacy.created_at, legacy.id"
                     ),
                     &[],
                 )
@@ -282,7 +286,7 @@ pub async fn read(client: &Client, table: &TableName, tool: Tool, columns: &[Str
         }
         Tool::Dbmate => {
             let rows = client
-                .query(&format!("SELECT version::text FROM {t} ORDER BY version"), &[])
+                .query(&format!("SELECT version::text FROM {t} AS legacy ORDER BY {NUMERIC_FIRST}"), &[])
                 .await
                 .with_context(ctx)?;
             for r in &rows {
@@ -310,7 +314,7 @@ pub async fn read(client: &Client, table: &TableName, tool: Tool, columns: &[Str
             };
             let rows = client
                 .query(
-                    &format!("SELECT version::text, {description}, {failed} FROM {t} WHERE version IS NOT NULL ORDER BY version"),
+                    &format!("SELECT version::text, {description}, {failed} FROM {t} AS legacy WHERE version IS NOT NULL ORDER BY {NUMERIC_FIRST}"),
                     &[],
                 )
                 .await

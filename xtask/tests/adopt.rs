@@ -1,0 +1,341 @@
+//! `migration adopt` through the real binary on throwaway clusters: every
+//! legacy format adopted (rows with apply's checksums, apply then has
+//! nothing to do, the legacy table untouched), the refusals (incomplete or
+//! malformed mapping, dirty and failed history, the tracking table name
+//! taken by the legacy table, drift) and running it twice.
+
+mod support;
+
+use std::path::Path;
+
+use support::{assert_code, demo_project, psql, stderr, stdout, xtask_db};
+use xtask::pg::Throwaway;
+
+/// A cluster with database `built`: the demo set up to `upto` applied (the
+/// schema a legacy tool would have built), without touchpoint's history.
+/// Returns the cluster and `version:checksum` of what apply recorded.
+fn cluster_with_built(upto: u32) -> (Throwaway, Vec<String>) {
+    let pg = Throwaway::start().unwrap();
+    psql(&pg.url(), "CREATE DATABASE built");
+    let url = pg.url_for("built");
+    let dir = demo_project();
+    assert_code(
+        &xtask_db(
+            dir.path(),
+            &url,
+            &[
+                "migration",
+                "apply",
+                "--no-stamp",
+                "--target",
+                &upto.to_string(),
+                "--tracking-table",
+                "scratch.applied",
+            ],
+        ),
+        0,
+    );
+    let sums = psql(
+        &url,
+        "SELECT string_agg(version || ':' || checksum, E'\\n' ORDER BY version) FROM scratch.applied",
+    );
+    psql(&url, "DROP SCHEMA scratch CASCADE");
+    (pg, sums.lines().map(str::to_string).collect())
+}
+
+/// A copy of `built` named `name`, with `legacy_sql` run in it.
+fn legacy_db(pg: &Throwaway, name: &str, legacy_sql: &str) -> String {
+    psql(&pg.url(), &format!("CREATE DATABASE {name} TEMPLATE built"));
+    let url = pg.url_for(name);
+    psql(&url, legacy_sql);
+    url
+}
+
+/// Every row of `table`, in text, sorted: to show it is untouched.
+fn table_rows(url: &str, table: &str) -> String {
+    psql(
+        url,
+        &format!("SELECT coalesce(string_agg(t::text, '|' ORDER BY t::text), '') FROM {table} t"),
+    )
+}
+
+fn adopt(dir: &Path, pg: &Throwaway, url: &str, extra: &[&str]) -> std::process::Output {
+    let shadow = pg.url();
+    let mut args = vec!["migration", "adopt", "--shadow-url", &shadow];
+    args.extend_from_slice(extra);
+    xtask_db(dir, url, &args)
+}
+
+/// The `--map` of the command line adopt prints without one.
+fn suggested_map(out: &std::process::Output) -> String {
+    let text = stdout(out);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("cargo xtask migration adopt"))
+        .unwrap_or_else(|| panic!("no command line in:\n{text}"));
+    line.split("--map ").nth(1).unwrap().trim().to_string()
+}
+
+fn tracking_exists(url: &str, table: &str) -> bool {
+    psql(url, &format!("SELECT to_regclass('{table}') IS NOT NULL")) == "t"
+}
+
+struct Case {
+    db: &'static str,
+    tool: &'static str,
+    table: &'static str,
+    sql: &'static str,
+    /// What adopt guesses without --map.
+    guess: &'static str,
+    map: &'static str,
+    /// Where touchpoint keeps its history (the legacy table may hold the default).
+    tracking: &'static str,
+    /// (migration number, legacy versions the note names).
+    note_of_03: &'static str,
+}
+
+const FLYWAY: &str = "
+CREATE TABLE public.flyway_schema_history (
+    installed_rank integer NOT NULL PRIMARY KEY, version varchar(50), description varchar(200) NOT NULL,
+    type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum integer, installed_by varchar(100) NOT NULL,
+    installed_on timestamp NOT NULL DEFAULT now(), execution_time integer NOT NULL, success boolean NOT NULL);
+INSERT INTO public.flyway_schema_history
+SELECT i, i::text, 'step ' || i, 'SQL', 'V' || i || '__step.sql', 1000 + i, 'app', now(), 5, true FROM generate_series(1, 10) i;
+INSERT INTO public.flyway_schema_history VALUES (11, NULL, 'views', 'SQL', 'R__views.sql', 77, 'app', now(), 3, true);";
+
+const SQLX: &str = "
+CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL,
+    installed_on TIMESTAMPTZ NOT NULL DEFAULT now(), success BOOLEAN NOT NULL, checksum BYTEA NOT NULL,
+    execution_time BIGINT NOT NULL);
+INSERT INTO _sqlx_migrations SELECT 20240101000000 + i, 'step ' || i, now(), true, sha384(i::text::bytea), 1000
+  FROM generate_series(1, 10) i;";
+
+const DBMATE: &str = "
+CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);
+INSERT INTO schema_migrations SELECT (20240101000000 + i)::text FROM generate_series(1, 10) i;";
+
+const GOLANG: &str = "
+CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);
+INSERT INTO schema_migrations VALUES (10, false);";
+
+const HAND_ROLLED: &str = "
+CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz DEFAULT now());
+INSERT INTO schema_migrations (version, name) SELECT i, 'step_' || i FROM generate_series(1, 11) i;";
+
+const DRIZZLE: &str = "
+CREATE SCHEMA drizzle;
+CREATE TABLE drizzle.__drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint);
+INSERT INTO drizzle.__drizzle_migrations (hash, created_at)
+SELECT md5(i::text), 1700000000000 + i * 1000 FROM generate_series(1, 10) i;";
+
+const BY_POSITION_1_10: &str = "1=01,2=02,3=03,4=04,5=05,6=06,7=07,8=08,9=09,10=10";
+
+#[test]
+fn adopts_every_legacy_format_once() {
+    let (pg, sums) = cluster_with_built(10);
+    assert_eq!(sums.len(), 10);
+    let cases = [
+        Case {
+            db: "flyway",
+            tool: "flyway",
+            table: "public.flyway_schema_history",
+            sql: FLYWAY,
+            guess: BY_POSITION_1_10,
+            map: BY_POSITION_1_10,
+            tracking: "public.schema_migrations",
+            note_of_03: "adopt: from flyway version 3 in public.flyway_schema_history",
+        },
+        Case {
+            db: "sqlx",
+            tool: "sqlx",
+            table: "public._sqlx_migrations",
+            sql: SQLX,
+            guess: "20240101000001=01,20240101000002=02,20240101000003=03,20240101000004=04,20240101000005=05,20240101000006=06,20240101000007=07,20240101000008=08,20240101000009=09,20240101000010=10",
+            map: "20240101000001=01,20240101000002=02,20240101000003=03,20240101000004=04,20240101000005=05,20240101000006=06,20240101000007=07,20240101000008=08,20240101000009=09,20240101000010=10",
+            tracking: "public.schema_migrations",
+            note_of_03: "adopt: from sqlx version 20240101000003 in public._sqlx_migrations",
+        },
+        Case {
+            db: "dbmate",
+            tool: "dbmate",
+            table: "public.schema_migrations",
+            sql: DBMATE,
+            guess: "20240101000001=01,20240101000002=02,20240101000003=03,20240101000004=04,20240101000005=05,20240101000006=06,20240101000007=07,20240101000008=08,20240101000009=09,20240101000010=10",
+            map: "20240101000001=01,20240101000002=02,20240101000003=03,20240101000004=04,20240101000005=05,20240101000006=06,20240101000007=07,20240101000008=08,20240101000009=09,20240101000010=10",
+            tracking: "touchpoint.schema_migrations",
+            note_of_03: "adopt: from dbmate version 20240101000003 in public.schema_migrations",
+        },
+        Case {
+            db: "golang",
+            tool: "golang-migrate",
+            table: "public.schema_migrations",
+            sql: GOLANG,
+            guess: "10=10",
+            map: "10=10",
+            tracking: "public.touchpoint_migrations",
+            note_of_03: "adopt: covered by golang-migrate version 10 in public.schema_migrations",
+        },
+        Case {
+            db: "handrolled",
+            tool: "hand-rolled",
+            table: "public.schema_migrations",
+            sql: HAND_ROLLED,
+            // 11 versions for 10 files: no guess.
+            guess: "1=?,2=?,3=?,4=?,5=?,6=?,7=?,8=?,9=?,10=?,11=?",
+            // 3 and 4 were squashed into 03.
+            map: "1=01,2=02,3=03,4=03,5=04,6=05,7=06,8=07,9=08,10=09,11=10",
+            tracking: "ops.touchpoint_history",
+            note_of_03: "adopt: from hand-rolled versions 3, 4 in public.schema_migrations",
+        },
+        Case {
+            db: "drizzle",
+            tool: "drizzle",
+            table: "drizzle.__drizzle_migrations",
+            sql: DRIZZLE,
+            guess: "1700000001000=01,1700000002000=02,1700000003000=03,1700000004000=04,1700000005000=05,1700000006000=06,1700000007000=07,1700000008000=08,1700000009000=09,1700000010000=10",
+            map: "1700000001000=01,1700000002000=02,1700000003000=03,1700000004000=04,1700000005000=05,1700000006000=06,1700000007000=07,1700000008000=08,1700000009000=09,1700000010000=10",
+            tracking: "public.schema_migrations",
+            note_of_03: "adopt: from drizzle version 1700000003000 in drizzle.__drizzle_migrations",
+        },
+    ];
+    for case in &cases {
+        let dir = demo_project();
+        let url = legacy_db(&pg, case.db, case.sql);
+        let before = table_rows(&url, case.table);
+
+        // Without --map: what was found, and a command line to start from.
+        let shown = adopt(dir.path(), &pg, &url, &["--tracking-table", case.tracking]);
+        assert_code(&shown, 0);
+        let text = stdout(&shown);
+        assert!(
+            text.contains(&format!("{} history in {}", case.tool, case.table)),
+            "{}: {text}",
+            case.db
+        );
+        assert_eq!(suggested_map(&shown), case.guess, "{}: {text}", case.db);
+        assert!(!tracking_exists(&url, case.tracking), "{}", case.db);
+
+        let o = adopt(
+            dir.path(),
+            &pg,
+            &url,
+            &["--tracking-table", case.tracking, "--map", case.map],
+        );
+        assert_code(&o, 0);
+        assert!(
+            stdout(&o).contains("adopt: 10 migrations recorded up to 10"),
+            "{}: {}",
+            case.db,
+            stdout(&o)
+        );
+
+        // The records apply would have written, kind adopt, with where they came from.
+        let recorded = psql(
+            &url,
+            &format!(
+                "SELECT string_agg(version || ':' || checksum, E'\\n' ORDER BY version) FROM {}",
+                case.tracking
+            ),
+        );
+        assert_eq!(recorded.lines().collect::<Vec<_>>(), sums, "{}", case.db);
+        assert_eq!(
+            psql(
+                &url,
+                &format!(
+                    "SELECT string_agg(DISTINCT kind || ':' || success || ':' || execution_time_ms, ',') FROM {}",
+                    case.tracking
+                )
+            ),
+            "adopt:true:0",
+            "{}",
+            case.db
+        );
+        assert_eq!(
+            psql(
+                &url,
+                &format!(
+                    "SELECT note FROM {} WHERE version LIKE '%\\_03\\_%'",
+                    case.tracking
+                )
+            ),
+            case.note_of_03,
+            "{}",
+            case.db
+        );
+        // The legacy table was only read.
+        assert_eq!(table_rows(&url, case.table), before, "{}", case.db);
+
+        // Executed stamps ticked.
+        let first = std::fs::read_dir(dir.path().join("migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().contains("_01_"))
+            .unwrap();
+        assert!(
+            std::fs::read_to_string(first)
+                .unwrap()
+                .contains("[x] Executed"),
+            "{}",
+            case.db
+        );
+
+        // apply has nothing left to do, status says applied.
+        let o = xtask_db(
+            dir.path(),
+            &url,
+            &["migration", "apply", "--tracking-table", case.tracking],
+        );
+        assert_code(&o, 0);
+        assert_eq!(
+            psql(&url, &format!("SELECT count(*) FROM {}", case.tracking)),
+            "10"
+        );
+        assert!(
+            stdout(&o).contains("applied 0 migrations") && stdout(&o).contains("10 already applied"),
+            "{}: {}",
+            case.db,
+            stdout(&o)
+        );
+        let o = xtask_db(
+            dir.path(),
+            &url,
+            &[
+                "migration",
+                "status",
+                "--format",
+                "json",
+                "--tracking-table",
+                case.tracking,
+            ],
+        );
+        assert_code(&o, 0);
+        let status: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let states: Vec<&str> = status["migrations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["database"]["state"].as_str().unwrap())
+            .collect();
+        assert_eq!(states, ["applied"; 10], "{}", case.db);
+
+        // Twice: nothing more is recorded.
+        let o = adopt(
+            dir.path(),
+            &pg,
+            &url,
+            &["--tracking-table", case.tracking, "--map", case.map],
+        );
+        assert_code(&o, 0);
+        assert!(
+            stdout(&o).contains("nothing to record"),
+            "{}: {}",
+            case.db,
+            stdout(&o)
+        );
+        assert_eq!(
+            psql(&url, &format!("SELECT count(*) FROM {}", case.tracking)),
+            "10"
+        );
+        assert_eq!(table_rows(&url, case.table), before, "{}", case.db);
+    }
+}
