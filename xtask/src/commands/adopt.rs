@@ -16,7 +16,7 @@ use serde_json::json;
 use tokio_postgres::Client;
 
 use crate::commands::apply::os_user;
-use crate::drift::{self, Finding, Severity};
+use crate::drift::{self, Change, Finding, Severity};
 use crate::flags::Format;
 use crate::migration::{Migration, Touchpoint};
 use crate::pg::connect::Database;
@@ -123,7 +123,7 @@ async fn adopt(project: &Project, db: &Database, opts: &Options) -> Result<Outco
     }
 
     tracking::lock(&client, opts.lock_wait).await?;
-    let result = record(project, db, opts, &client, legacy, &plan, &set.migrations).await;
+    let result = record(project, opts, &client, legacy, &plan, &set.migrations).await;
     let _ = tracking::unlock(&client).await;
     result
 }
@@ -282,7 +282,6 @@ fn describe(v: &legacy::Version) -> String {
 
 async fn record(
     project: &Project,
-    _db: &Database,
     opts: &Options,
     client: &Client,
     legacy: &Legacy,
@@ -319,13 +318,13 @@ async fn record(
             findings.len(),
             if findings.len() == 1 { "" } else { "s" }
         );
-        for f in &findings {
+        for f in findings.iter().take(SHOWN_FINDINGS) {
+            eprintln!("  {}", finding_line(f));
+        }
+        if findings.len() > SHOWN_FINDINGS {
             eprintln!(
-                "  {} [{}]: expected {}, actual {}",
-                f.id,
-                f.aspect,
-                f.expected.as_deref().unwrap_or("nothing"),
-                f.actual.as_deref().unwrap_or("nothing")
+                "  ... and {} more; the full report: `cargo xtask migration drift --from migrations`",
+                findings.len() - SHOWN_FINDINGS
             );
         }
         if !opts.force {
@@ -428,6 +427,24 @@ async fn record(
         println!("next: `cargo xtask migration status` shows them applied; `apply` runs what follows");
     }
     Ok(Outcome::Clean)
+}
+
+/// Findings printed before "... and N more".
+const SHOWN_FINDINGS: usize = 20;
+
+fn finding_line(f: &Finding) -> String {
+    let side = |s: &Option<String>| s.as_deref().unwrap_or("nothing").to_string();
+    match f.change {
+        Change::Missing => format!("missing {}: {}", f.id, side(&f.expected)),
+        Change::Extra => format!("extra {}: {}", f.id, side(&f.actual)),
+        Change::Changed => format!(
+            "{} differs in {}: expected {}, actual {}",
+            f.id,
+            f.aspect,
+            side(&f.expected),
+            side(&f.actual)
+        ),
+    }
 }
 
 fn source(legacy: &Legacy, from: &[String]) -> String {
