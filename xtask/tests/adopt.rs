@@ -228,6 +228,14 @@ fn adopts_every_legacy_format_once() {
             case.db,
             stdout(&o)
         );
+        // The legacy table (and drizzle's schema and sequence) are left out
+        // of the drift check: not even a minor difference.
+        assert!(
+            !stdout(&o).contains("note: "),
+            "{}: {}",
+            case.db,
+            stdout(&o)
+        );
 
         // The records apply would have written, kind adopt, with where they came from.
         let recorded = psql(
@@ -512,4 +520,45 @@ fn refuses_a_database_that_does_not_match_the_mapped_migrations_unless_forced() 
         &format!("SELECT string_agg(version || ':' || checksum, E'\\n' ORDER BY version) FROM {t} WHERE version < '2026-11'"),
     );
     assert_eq!(recorded.lines().collect::<Vec<_>>(), sums);
+}
+
+#[test]
+fn adopts_into_a_history_touchpoint_already_keeps_in_its_own_schema() {
+    // 01 was baselined into ops.touchpoint_history before: the drift check
+    // leaves that schema and table out, and 01 is not recorded again.
+    let (pg, sums) = cluster_with_built(8);
+    let dir = demo_project();
+    let dir = dir.path();
+    let url = legacy_db(&pg, "golang", "
+        CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL);
+        INSERT INTO schema_migrations VALUES (8, false);");
+    let t = "ops.touchpoint_history";
+    assert_code(
+        &xtask_db(
+            dir,
+            &url,
+            &["migration", "baseline", "--to", "1", "--reason", "first step", "--tracking-table", t, "--no-stamp"],
+        ),
+        0,
+    );
+    let o = adopt(dir, &pg, &url, &["--tracking-table", t, "--map", "8=08", "--format", "json"]);
+    assert_code(&o, 0);
+    let out: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(out["tool"], "golang-migrate");
+    assert_eq!(out["recorded"].as_array().unwrap().len(), 7, "{out}");
+    assert_eq!(out["already_recorded"].as_array().unwrap().len(), 1, "{out}");
+    assert_eq!(
+        psql(&url, &format!("SELECT string_agg(kind, ',' ORDER BY version) FROM {t}")),
+        "baseline,adopt,adopt,adopt,adopt,adopt,adopt,adopt"
+    );
+    let recorded = psql(
+        &url,
+        &format!("SELECT string_agg(version || ':' || checksum, E'\\n' ORDER BY version) FROM {t}"),
+    );
+    assert_eq!(recorded.lines().collect::<Vec<_>>(), sums);
+    assert_eq!(table_rows(&url, "schema_migrations"), "(8,f)");
+    // apply now runs 09 and 10 only.
+    let o = xtask_db(dir, &url, &["migration", "apply", "--no-stamp", "--tracking-table", t]);
+    assert_code(&o, 0);
+    assert!(stdout(&o).contains("applied 2 migrations"), "{}", stdout(&o));
 }

@@ -310,7 +310,15 @@ async fn record(
         return Ok(Outcome::Clean);
     }
 
-    let findings = drift_check(project, opts, client, legacy, set, top.unwrap_or(0)).await?;
+    let (findings, minor) = drift_check(project, opts, client, legacy, set, top.unwrap_or(0)).await?;
+    if minor > 0 && opts.format == Format::Text {
+        println!(
+            "note: {minor} difference{} between the database and migrations/ up to {:02} that do{} not block adoption (extra objects, comments ...); `cargo xtask migration drift --from migrations` lists them",
+            if minor == 1 { "" } else { "s" },
+            top.unwrap_or(0),
+            if minor == 1 { "es" } else { "" }
+        );
+    }
     if !findings.is_empty() {
         eprintln!(
             "the database does not match migrations/ up to {:02} replayed ({} difference{}):",
@@ -535,8 +543,8 @@ async fn allow_adopt_kind(client: &Client, table: &TableName) -> Result<()> {
 }
 
 /// Replays migrations/ up to `top` and compares that schema with the live
-/// one; returns the findings that are not noise and matter (warning or
-/// error).
+/// one; returns the findings that are not noise and block adoption (warning
+/// or error), and how many others (info) there are.
 async fn drift_check(
     project: &Project,
     opts: &Options,
@@ -544,7 +552,7 @@ async fn drift_check(
     legacy: &Legacy,
     set: &[Migration],
     top: u32,
-) -> Result<Vec<Finding>> {
+) -> Result<(Vec<Finding>, usize)> {
     let n = set.iter().filter(|m| m.name.number <= top).count();
     let mut live = catalog::read(client)
         .await
@@ -571,10 +579,11 @@ async fn drift_check(
                 .collect(),
         },
     );
-    Ok(findings
+    let (blocking, minor): (Vec<Finding>, Vec<Finding>) = findings
         .into_iter()
-        .filter(|f| f.noise.is_none() && f.severity >= Severity::Warning)
-        .collect())
+        .filter(|f| f.noise.is_none())
+        .partition(|f| f.severity >= Severity::Warning);
+    Ok((blocking, minor.len()))
 }
 
 /// Takes the tracking tables out of `live`: the tables, the sequences they
