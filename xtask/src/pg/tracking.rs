@@ -283,7 +283,7 @@ pub async fn inspect(client: &impl GenericClient, table: &TableName) -> Result<T
 
 pub fn foreign_table_error(table: &TableName, columns: &[String]) -> anyhow::Error {
     anyhow::anyhow!(
-        "{table} exists but is not touchpoint's tracking table (its columns: {}); it belongs to another tool (dbmate, golang-migrate, a hand-rolled runner ...), and touchpoint never writes to it. Import its history with `cargo xtask migration adopt`, or keep touchpoint's own history elsewhere with --tracking-table <schema.name>",
+        "{table} exists but is not touchpoint's tracking table (its columns: {}); it belongs to another tool (dbmate, golang-migrate, a hand-rolled runner ...), and touchpoint never writes to it. Keep touchpoint's own history elsewhere with --tracking-table <schema.name> (and TOUCHPOINT_TRACKING_TABLE for every later command), and import the other tool's history into it with `cargo xtask migration adopt --tracking-table <schema.name>`",
         columns.join(", ")
     )
 }
