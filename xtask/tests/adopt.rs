@@ -299,7 +299,8 @@ fn adopts_every_legacy_format_once() {
             "10"
         );
         assert!(
-            stdout(&o).contains("applied 0 migrations") && stdout(&o).contains("10 already applied"),
+            stdout(&o).contains("applied 0 migrations")
+                && stdout(&o).contains("10 already applied"),
             "{}: {}",
             case.db,
             stdout(&o)
@@ -367,7 +368,12 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
     let t = "public.schema_migrations";
 
     // A legacy applied version without NN.
-    let o = adopt(dir, &pg, &url, &["--map", "1=01,2=02,3=03,4=04,5=05,6=06,7=07,8=08,9=09"]);
+    let o = adopt(
+        dir,
+        &pg,
+        &url,
+        &["--map", "1=01,2=02,3=03,4=04,5=05,6=06,7=07,8=08,9=09"],
+    );
     assert_code(&o, 2);
     let err = stderr(&o);
     assert!(
@@ -381,12 +387,29 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
     // An NN that is not a file, a legacy version that is not in the table,
     // a malformed item: not even --force records those.
     for (map, says) in [
-        ("1=01,2=02,3=03,4=04,5=05,6=06,7=07,8=08,9=09,10=11", "there is no migration numbered 11 in migrations/"),
-        ("1=01,2=02,3=03,4=04,5=05,6=06,7=07,8=08,9=09,10=10,12=10", "has no applied version 12"),
-        ("1=01,2=02,3=03,4=04,5=05,6=06,7=07,8=08,9=09,10", "--map item `10` is malformed"),
-        ("1=01,2=02,3=03,4=04,5=05,6=06,7=07,8=08,9=09,10=x", "--map item `10=x` is malformed"),
+        (
+            "1=01,2=02,3=03,4=04,5=05,6=06,7=07,8=08,9=09,10=11",
+            "there is no migration numbered 11 in migrations/",
+        ),
+        (
+            "1=01,2=02,3=03,4=04,5=05,6=06,7=07,8=08,9=09,10=10,12=10",
+            "has no applied version 12",
+        ),
+        (
+            "1=01,2=02,3=03,4=04,5=05,6=06,7=07,8=08,9=09,10",
+            "--map item `10` is malformed",
+        ),
+        (
+            "1=01,2=02,3=03,4=04,5=05,6=06,7=07,8=08,9=09,10=x",
+            "--map item `10=x` is malformed",
+        ),
     ] {
-        let o = adopt(dir, &pg, &url, &["--map", map, "--force", "--reason", "trust me"]);
+        let o = adopt(
+            dir,
+            &pg,
+            &url,
+            &["--map", map, "--force", "--reason", "trust me"],
+        );
         assert_code(&o, 2);
         assert!(stderr(&o).contains(says), "{map}: {}", stderr(&o));
         nothing_written(dir, &url, t);
@@ -397,37 +420,74 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
     nothing_written(dir, &url, t);
 
     // A failed flyway row: the history is half-applied.
-    psql(&url, "UPDATE flyway_schema_history SET success = false WHERE installed_rank = 10");
+    psql(
+        &url,
+        "UPDATE flyway_schema_history SET success = false WHERE installed_rank = 10",
+    );
     let failed_before = table_rows(&url, "public.flyway_schema_history");
     let shown = adopt(dir, &pg, &url, &[]);
     assert_code(&shown, 0);
-    assert!(stdout(&shown).contains("1 failed or dirty"), "{}", stdout(&shown));
-    assert!(stdout(&shown).contains("10 (step 10)  NOT FINISHED (success = false)"), "{}", stdout(&shown));
+    assert!(
+        stdout(&shown).contains("1 failed or dirty"),
+        "{}",
+        stdout(&shown)
+    );
+    assert!(
+        stdout(&shown).contains("10 (step 10)  NOT FINISHED (success = false)"),
+        "{}",
+        stdout(&shown)
+    );
     let o = adopt(dir, &pg, &url, &["--map", BY_POSITION_1_10]);
     assert_code(&o, 2);
     assert!(
-        stderr(&o).contains("says version 10 did not finish (success = false): the history is half-applied"),
+        stderr(&o).contains(
+            "says version 10 did not finish (success = false): the history is half-applied"
+        ),
         "{}",
         stderr(&o)
     );
     nothing_written(dir, &url, t);
-    assert_eq!(table_rows(&url, "public.flyway_schema_history"), failed_before);
+    assert_eq!(
+        table_rows(&url, "public.flyway_schema_history"),
+        failed_before
+    );
     assert_ne!(failed_before, before);
 
     // sqlx: success = false.
     let url = legacy_db(&pg, "sqlx", SQLX);
-    psql(&url, "UPDATE _sqlx_migrations SET success = false WHERE version = 20240101000010");
+    psql(
+        &url,
+        "UPDATE _sqlx_migrations SET success = false WHERE version = 20240101000010",
+    );
     let o = adopt(dir, &pg, &url, &["--map", "20240101000001=01,20240101000002=02,20240101000003=03,20240101000004=04,20240101000005=05,20240101000006=06,20240101000007=07,20240101000008=08,20240101000009=09,20240101000010=10"]);
     assert_code(&o, 2);
-    assert!(stderr(&o).contains("version 20240101000010 did not finish (success = false)"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("version 20240101000010 did not finish (success = false)"),
+        "{}",
+        stderr(&o)
+    );
     nothing_written(dir, &url, t);
 
     // golang-migrate, dirty: refused, with the collision handled.
     let url = legacy_db(&pg, "golang", GOLANG);
     psql(&url, "UPDATE schema_migrations SET dirty = true");
-    let o = adopt(dir, &pg, &url, &["--map", "10=10", "--tracking-table", "public.touchpoint_migrations"]);
+    let o = adopt(
+        dir,
+        &pg,
+        &url,
+        &[
+            "--map",
+            "10=10",
+            "--tracking-table",
+            "public.touchpoint_migrations",
+        ],
+    );
     assert_code(&o, 2);
-    assert!(stderr(&o).contains("version 10 did not finish (dirty = true)"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("version 10 did not finish (dirty = true)"),
+        "{}",
+        stderr(&o)
+    );
     nothing_written(dir, &url, "public.touchpoint_migrations");
     assert_eq!(table_rows(&url, "schema_migrations"), "(10,t)");
 
@@ -449,21 +509,38 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
     let o = adopt(dir, &pg, &url, &["--map", "20240101000001=01,20240101000002=02,20240101000003=03,20240101000004=04,20240101000005=05,20240101000006=06,20240101000007=07,20240101000008=08,20240101000009=09,20240101000010=10"]);
     assert_code(&o, 2);
     let err = stderr(&o);
-    assert!(err.contains("sits at touchpoint's tracking table name"), "{err}");
-    assert!(err.contains("--tracking-table public.touchpoint_migrations"), "{err}");
-    assert!(err.contains("TOUCHPOINT_TRACKING_TABLE=public.touchpoint_migrations"), "{err}");
+    assert!(
+        err.contains("sits at touchpoint's tracking table name"),
+        "{err}"
+    );
+    assert!(
+        err.contains("--tracking-table public.touchpoint_migrations"),
+        "{err}"
+    );
+    assert!(
+        err.contains("TOUCHPOINT_TRACKING_TABLE=public.touchpoint_migrations"),
+        "{err}"
+    );
     assert_eq!(table_rows(&url, "schema_migrations"), before);
     // apply says the same table is not its own and points to adopt.
     let o = xtask_db(dir, &url, &["migration", "apply", "--no-stamp"]);
     assert_code(&o, 1);
-    assert!(stderr(&o).contains("cargo xtask migration adopt"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("cargo xtask migration adopt"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(table_rows(&url, "schema_migrations"), before);
 
     // No legacy table at all.
     psql(&pg.url(), "CREATE DATABASE bare TEMPLATE built");
     let o = adopt(dir, &pg, &pg.url_for("bare"), &[]);
     assert_code(&o, 2);
-    assert!(stderr(&o).contains("no legacy tracking table in"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("no legacy tracking table in"),
+        "{}",
+        stderr(&o)
+    );
     assert!(stderr(&o).contains("--legacy-table"), "{}", stderr(&o));
 }
 
@@ -489,8 +566,14 @@ fn refuses_a_database_that_does_not_match_the_mapped_migrations_unless_forced() 
         err.contains("  missing column service_ops.packet_decision.utn: text\n"),
         "{err}"
     );
-    assert!(err.contains(" more; the full report: `cargo xtask migration drift --from migrations`"), "{err}");
-    assert!(err.contains("cargo xtask migration drift --from migrations"), "{err}");
+    assert!(
+        err.contains(" more; the full report: `cargo xtask migration drift --from migrations`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("cargo xtask migration drift --from migrations"),
+        "{err}"
+    );
     assert!(err.contains("--force --reason"), "{err}");
     assert!(err.contains("nothing was recorded"), "{err}");
     nothing_written(dir, &url, t);
@@ -510,11 +593,26 @@ fn refuses_a_database_that_does_not_match_the_mapped_migrations_unless_forced() 
         ],
     );
     assert_code(&o, 0);
-    assert!(stderr(&o).contains("recording anyway (--force)"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("recording anyway (--force)"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(psql(&url, &format!("SELECT count(*) FROM {t}")), "10");
-    let note = psql(&url, &format!("SELECT note FROM {t} WHERE version LIKE '%\\_10\\_%'"));
-    assert!(note.starts_with("adopt: from hand-rolled version 11 in public.schema_migrations; forced past "), "{note}");
-    assert!(note.ends_with(": 09 and 10 were rolled back by hand in 2025 (OPS-12)"), "{note}");
+    let note = psql(
+        &url,
+        &format!("SELECT note FROM {t} WHERE version LIKE '%\\_10\\_%'"),
+    );
+    assert!(
+        note.starts_with(
+            "adopt: from hand-rolled version 11 in public.schema_migrations; forced past "
+        ),
+        "{note}"
+    );
+    assert!(
+        note.ends_with(": 09 and 10 were rolled back by hand in 2025 (OPS-12)"),
+        "{note}"
+    );
     let recorded = psql(
         &url,
         &format!("SELECT string_agg(version || ':' || checksum, E'\\n' ORDER BY version) FROM {t} WHERE version < '2026-11'"),
@@ -537,18 +635,40 @@ fn adopts_into_a_history_touchpoint_already_keeps_in_its_own_schema() {
         &xtask_db(
             dir,
             &url,
-            &["migration", "baseline", "--to", "1", "--reason", "first step", "--tracking-table", t, "--no-stamp"],
+            &[
+                "migration",
+                "baseline",
+                "--to",
+                "1",
+                "--reason",
+                "first step",
+                "--tracking-table",
+                t,
+                "--no-stamp",
+            ],
         ),
         0,
     );
-    let o = adopt(dir, &pg, &url, &["--tracking-table", t, "--map", "8=08", "--format", "json"]);
+    let o = adopt(
+        dir,
+        &pg,
+        &url,
+        &["--tracking-table", t, "--map", "8=08", "--format", "json"],
+    );
     assert_code(&o, 0);
     let out: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(out["tool"], "golang-migrate");
     assert_eq!(out["recorded"].as_array().unwrap().len(), 7, "{out}");
-    assert_eq!(out["already_recorded"].as_array().unwrap().len(), 1, "{out}");
     assert_eq!(
-        psql(&url, &format!("SELECT string_agg(kind, ',' ORDER BY version) FROM {t}")),
+        out["already_recorded"].as_array().unwrap().len(),
+        1,
+        "{out}"
+    );
+    assert_eq!(
+        psql(
+            &url,
+            &format!("SELECT string_agg(kind, ',' ORDER BY version) FROM {t}")
+        ),
         "baseline,adopt,adopt,adopt,adopt,adopt,adopt,adopt"
     );
     let recorded = psql(
@@ -558,7 +678,15 @@ fn adopts_into_a_history_touchpoint_already_keeps_in_its_own_schema() {
     assert_eq!(recorded.lines().collect::<Vec<_>>(), sums);
     assert_eq!(table_rows(&url, "schema_migrations"), "(8,f)");
     // apply now runs 09 and 10 only.
-    let o = xtask_db(dir, &url, &["migration", "apply", "--no-stamp", "--tracking-table", t]);
+    let o = xtask_db(
+        dir,
+        &url,
+        &["migration", "apply", "--no-stamp", "--tracking-table", t],
+    );
     assert_code(&o, 0);
-    assert!(stdout(&o).contains("applied 2 migrations"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("applied 2 migrations"),
+        "{}",
+        stdout(&o)
+    );
 }

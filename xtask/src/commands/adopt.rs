@@ -116,10 +116,14 @@ async fn adopt(project: &Project, db: &Database, opts: &Options) -> Result<Outco
         }
         if !opts.force {
             bail!(BadInput(format!(
-                "refused (above); nothing was recorded. Complete the --map, or record it anyway with --force --reason \"...\" (the reason is stored with every record)"
+                "refused (above); nothing was recorded. Complete the --map for {}, or record it anyway with --force --reason \"...\" (the reason is stored with every record)",
+                legacy.table
             )));
         }
-        eprintln!("warning: recording anyway (--force): {}", reason(opts).unwrap_or_default());
+        eprintln!(
+            "warning: recording anyway (--force): {}",
+            reason(opts).unwrap_or_default()
+        );
     }
 
     tracking::lock(&client, opts.lock_wait).await?;
@@ -146,12 +150,16 @@ async fn find_legacy(
             ),
         }));
     }
-    let (known, unknown): (Vec<Found>, Vec<Found>) = found.into_iter().partition(|f| f.tool.is_some());
+    let (known, unknown): (Vec<Found>, Vec<Found>) =
+        found.into_iter().partition(|f| f.tool.is_some());
     if known.is_empty() {
         let f = &unknown[0];
         let ours = f.columns.len() == tracking::COLUMNS.len();
         bail!(BadInput(if ours {
-            format!("{} is touchpoint's own tracking table, not a legacy one", f.table)
+            format!(
+                "{} is touchpoint's own tracking table, not a legacy one",
+                f.table
+            )
         } else {
             format!(
                 "{} has columns adopt cannot read as a migration history ({}); adopt reads flyway, sqlx, dbmate, golang-migrate, drizzle and hand-rolled tables with a `version` column (docs/adopt.md)",
@@ -178,9 +186,9 @@ fn report(legacies: &[Legacy], set: &[Migration], opts: &Options) {
         .iter()
         .map(|l| {
             let collision = (l.table == opts.table).then(|| suggested_table(l));
-            let tracking = collision.as_ref().map_or(String::new(), |s| {
-                format!(" --tracking-table {s}")
-            });
+            let tracking = collision
+                .as_ref()
+                .map_or(String::new(), |s| format!(" --tracking-table {s}"));
             (
                 format!(
                     "cargo xtask migration adopt --legacy-table {}{tracking} --map {}",
@@ -310,7 +318,8 @@ async fn record(
         return Ok(Outcome::Clean);
     }
 
-    let (findings, minor) = drift_check(project, opts, client, legacy, set, top.unwrap_or(0)).await?;
+    let (findings, minor) =
+        drift_check(project, opts, client, legacy, set, top.unwrap_or(0)).await?;
     if minor > 0 && opts.format == Format::Text {
         println!(
             "note: {minor} difference{} between the database and migrations/ up to {:02} that do{} not block adoption (extra objects, comments ...); `cargo xtask migration drift --from migrations` lists them",
@@ -432,7 +441,9 @@ async fn record(
             opts.table
         );
     } else {
-        println!("next: `cargo xtask migration status` shows them applied; `apply` runs what follows");
+        println!(
+            "next: `cargo xtask migration status` shows them applied; `apply` runs what follows"
+        );
     }
     Ok(Outcome::Clean)
 }
@@ -593,12 +604,19 @@ fn leave_out(live: &mut Catalog, expected: &Catalog, tables: &[TableName]) {
     let gone: Vec<_> = live
         .relations
         .iter()
-        .filter(|r| tables.iter().any(|t| t.schema == r.schema && t.name == r.name))
+        .filter(|r| {
+            tables
+                .iter()
+                .any(|t| t.schema == r.schema && t.name == r.name)
+        })
         .map(|r| r.oid)
         .collect();
     live.relations.retain(|r| !gone.contains(&r.oid));
-    live.sequences
-        .retain(|s| !s.owned_by.as_ref().is_some_and(|(oid, _)| gone.contains(oid)));
+    live.sequences.retain(|s| {
+        !s.owned_by
+            .as_ref()
+            .is_some_and(|(oid, _)| gone.contains(oid))
+    });
     live.types.retain(|t| !gone.contains(&t.relid));
     let used = |live: &Catalog, schema: &str| {
         live.relations.iter().any(|r| r.schema == schema)

@@ -102,9 +102,16 @@ pub fn classify(columns: &[(String, String)]) -> Option<Tool> {
         None
     } else if has("installed_rank") && has("version") && has("script") && has("success") {
         Some(Tool::Flyway)
-    } else if ["version", "description", "installed_on", "success", "checksum", "execution_time"]
-        .iter()
-        .all(|c| has(c))
+    } else if [
+        "version",
+        "description",
+        "installed_on",
+        "success",
+        "checksum",
+        "execution_time",
+    ]
+    .iter()
+    .all(|c| has(c))
     {
         Some(Tool::Sqlx)
     } else if has("id") && has("hash") && has("created_at") {
@@ -187,7 +194,12 @@ pub async fn find(client: &Client, explicit: Option<&TableName>) -> Result<Vec<F
 }
 
 /// Reads the history of `table`, written by `tool`.
-pub async fn read(client: &Client, table: &TableName, tool: Tool, columns: &[String]) -> Result<Legacy> {
+pub async fn read(
+    client: &Client,
+    table: &TableName,
+    tool: Tool,
+    columns: &[String],
+) -> Result<Legacy> {
     let t = qualified(table);
     let ctx = || format!("cannot read the legacy table {table}");
     let mut versions: Vec<Version> = Vec::new();
@@ -220,7 +232,9 @@ pub async fn read(client: &Client, table: &TableName, tool: Tool, columns: &[Str
                     continue;
                 };
                 if kind == "SCHEMA" {
-                    skipped.push(format!("rank {rank}: {what} (flyway's schema creation row)"));
+                    skipped.push(format!(
+                        "rank {rank}: {what} (flyway's schema creation row)"
+                    ));
                     continue;
                 }
                 versions.retain(|v| v.version != version);
@@ -286,7 +300,10 @@ pub async fn read(client: &Client, table: &TableName, tool: Tool, columns: &[Str
         }
         Tool::Dbmate => {
             let rows = client
-                .query(&format!("SELECT version::text FROM {t} AS legacy ORDER BY {NUMERIC_FIRST}"), &[])
+                .query(
+                    &format!("SELECT version::text FROM {t} AS legacy ORDER BY {NUMERIC_FIRST}"),
+                    &[],
+                )
                 .await
                 .with_context(ctx)?;
             for r in &rows {
@@ -304,7 +321,9 @@ pub async fn read(client: &Client, table: &TableName, tool: Tool, columns: &[Str
             let description = ["name", "description", "filename", "script", "migration"]
                 .into_iter()
                 .find(|n| col(n, &text_types))
-                .map_or("NULL::text".to_string(), |n| format!("{}::text", quote_ident(n)));
+                .map_or("NULL::text".to_string(), |n| {
+                    format!("{}::text", quote_ident(n))
+                });
             let failed = if col("success", &["boolean"]) {
                 "CASE WHEN success IS FALSE THEN 'success = false' END"
             } else if col("dirty", &["boolean"]) {
@@ -353,11 +372,19 @@ mod tests {
             Some(Tool::Dbmate)
         );
         assert_eq!(
-            classify(&cols(&[("version", "integer"), ("name", "text"), ("applied_at", "timestamp with time zone")])),
+            classify(&cols(&[
+                ("version", "integer"),
+                ("name", "text"),
+                ("applied_at", "timestamp with time zone")
+            ])),
             Some(Tool::HandRolled)
         );
         assert_eq!(
-            classify(&cols(&[("id", "integer"), ("hash", "text"), ("created_at", "bigint")])),
+            classify(&cols(&[
+                ("id", "integer"),
+                ("hash", "text"),
+                ("created_at", "bigint")
+            ])),
             Some(Tool::Drizzle)
         );
         let ours: Vec<(String, String)> = COLUMNS

@@ -155,7 +155,11 @@ pub fn plan<'a>(legacy: &Legacy, items: &[Item], set: &'a [Migration]) -> Plan<'
             let from: Vec<String> = legacy
                 .versions
                 .iter()
-                .filter(|v| items.iter().any(|i| i.legacy == v.version && i.nn == m.name.number))
+                .filter(|v| {
+                    items
+                        .iter()
+                        .any(|i| i.legacy == v.version && i.nn == m.name.number)
+                })
                 .map(|v| v.version.clone())
                 .collect();
             if from.is_empty() && !legacy.tool.single_version() {
@@ -211,8 +215,8 @@ mod tests {
     fn set(n: u32) -> Vec<Migration> {
         (1..=n)
             .map(|i| {
-                let name =
-                    MigrationName::parse(&format!("2026-01-0{}_{i:02}_m{i}.sql", i.min(9))).unwrap();
+                let name = MigrationName::parse(&format!("2026-01-0{}_{i:02}_m{i}.sql", i.min(9)))
+                    .unwrap();
                 Migration::parse(name, &format!("SELECT {i};\n")).unwrap()
             })
             .collect()
@@ -242,7 +246,13 @@ mod tests {
 
     #[test]
     fn malformed_items_are_named() {
-        let (_, p) = parse(&["1=01".into(), "2".into(), "=3".into(), "4=x".into(), "1=02".into()]);
+        let (_, p) = parse(&[
+            "1=01".into(),
+            "2".into(),
+            "=3".into(),
+            "4=x".into(),
+            "1=02".into(),
+        ]);
         assert_eq!(p.len(), 4, "{p:?}");
         assert!(p.iter().all(|p| !p.forceable));
         assert!(p[0].message.contains("`2` is malformed"));
@@ -262,7 +272,10 @@ mod tests {
             .collect();
         assert_eq!(
             got,
-            [(1, vec!["a".to_string()]), (2, vec!["b".to_string(), "c".to_string()])]
+            [
+                (1, vec!["a".to_string()]),
+                (2, vec!["b".to_string(), "c".to_string()])
+            ]
         );
     }
 
@@ -272,10 +285,23 @@ mod tests {
         let l = legacy(Tool::HandRolled, &["1", "2", "3"]);
         let p = plan(&l, &items(&["1=01", "3=03", "9=07"]), &s);
         let msgs: Vec<&str> = p.problems.iter().map(|p| p.message.as_str()).collect();
-        assert!(msgs.iter().any(|m| m.contains("no migration numbered 07")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("no applied version 9")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("applied version 2 of")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("no legacy version maps to 02")), "{msgs:?}");
+        assert!(
+            msgs.iter().any(|m| m.contains("no migration numbered 07")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter().any(|m| m.contains("no applied version 9")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter().any(|m| m.contains("applied version 2 of")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("no legacy version maps to 02")),
+            "{msgs:?}"
+        );
         assert_eq!(p.unmapped, ["2"]);
     }
 
@@ -289,7 +315,10 @@ mod tests {
         assert_eq!(template(&l, &s), "2=02");
         l.versions[0].failed = Some("dirty = true".into());
         let p = plan(&l, &items(&["2=02"]), &s);
-        assert!(p.problems.iter().any(|p| p.forceable && p.message.contains("dirty = true")));
+        assert!(p
+            .problems
+            .iter()
+            .any(|p| p.forceable && p.message.contains("dirty = true")));
     }
 
     #[test]
@@ -297,13 +326,19 @@ mod tests {
         let s = set(2);
         let l = legacy(Tool::Dbmate, &["a", "b"]);
         let p = plan(&l, &items(&["a=02", "b=01"]), &s);
-        assert!(p.problems.iter().any(|p| p.message.contains("another order")));
+        assert!(p
+            .problems
+            .iter()
+            .any(|p| p.message.contains("another order")));
     }
 
     #[test]
     fn the_template_guesses_by_position_only_when_counts_match() {
         let s = set(2);
-        assert_eq!(template(&legacy(Tool::Sqlx, &["10", "20"]), &s), "10=01,20=02");
+        assert_eq!(
+            template(&legacy(Tool::Sqlx, &["10", "20"]), &s),
+            "10=01,20=02"
+        );
         assert_eq!(template(&legacy(Tool::Sqlx, &["10"]), &s), "10=?");
     }
 }
