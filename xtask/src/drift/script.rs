@@ -97,9 +97,10 @@ fn attribute(qn: &str, column: &str, what: &str) -> String {
     )
 }
 
-/// `DO` block running `then` when `condition` holds.
-fn when(condition: &str, then: &str) -> String {
-    guarded(&format!("SELECT 1 WHERE NOT ({condition})"), then)
+/// `DO` block running `then` unless `done` (a condition on the catalogs)
+/// holds already.
+fn unless(done: &str, then: &str) -> String {
+    guarded(&format!("SELECT 1 WHERE {done}"), then)
 }
 
 /// Writes the script that makes `actual` match `expected`.
@@ -605,7 +606,7 @@ fn changed(
                      -- binary-compatible, and fails if a value does not convert.{tz_note}\n{}",
                     f.id,
                     c.type_name,
-                    when(
+                    unless(
                         &format!(
                             "({}) IS NOT DISTINCT FROM {}",
                             attribute(&qn, &c.name, "pg_catalog.format_type(a.atttypid, a.atttypmod)"),
@@ -732,7 +733,7 @@ fn changed(
             let mut sql = format!(
                 "-- {}\n-- RISK: replaces the constraint: between the two statements the old rule is gone.\n{}",
                 f.id,
-                when(
+                unless(
                     &format!("NOT EXISTS ({differs})"),
                     &format!("ALTER TABLE {qn} DROP CONSTRAINT {name};\nALTER TABLE {qn} ADD CONSTRAINT {name} {def} NOT VALID;")
                 )
@@ -764,7 +765,7 @@ fn changed(
                 format!(
                     "-- {}\n-- RISK: drops and rebuilds the index; the table's writes wait while it builds.\n{}{def};\n",
                     f.id,
-                    when(&format!("NOT EXISTS ({differs})"), &format!("DROP INDEX {iq};"))
+                    unless(&format!("NOT EXISTS ({differs})"), &format!("DROP INDEX {iq};"))
                 ),
             );
             true
@@ -815,7 +816,7 @@ fn changed(
                 format!(
                     "-- {}\n-- RISK: replaces the trigger.\n{}{}",
                     f.id,
-                    when(
+                    unless(
                         &format!("NOT EXISTS ({differs})"),
                         &format!("DROP TRIGGER {} ON {qn};", q.ident(&t.name))
                     ),
@@ -1032,7 +1033,7 @@ fn enum_values(
             if removed.is_empty() { "the old order".to_string() } else { removed.join(", ") },
             if removed.is_empty() { "" } else { " and in the migrations' order" },
             if users.is_empty() { "no column".to_string() } else { users.join(", ") },
-            when(&format!("({current}) IS NOT DISTINCT FROM {wanted}"), &then)
+            unless(&format!("({current}) IS NOT DISTINCT FROM {wanted}"), &then)
         ),
     );
     true
