@@ -567,16 +567,37 @@ fn refuses_a_database_that_does_not_match_the_mapped_migrations_unless_forced() 
         "{err}"
     );
     assert!(
-        err.contains(" more; the full report: `cargo xtask migration drift --from migrations`"),
+        err.contains(" more; the full report: `cargo xtask migration drift --from migrations --tracking-table public.touchpoint_migrations`"),
         "{err}"
     );
     assert!(
-        err.contains("cargo xtask migration drift --from migrations"),
+        err.contains("See the full report with `cargo xtask migration drift --from migrations --tracking-table public.touchpoint_migrations`"),
         "{err}"
     );
     assert!(err.contains("--force --reason"), "{err}");
     assert!(err.contains("nothing was recorded"), "{err}");
     nothing_written(dir, &url, t);
+    // The report it points to says the same.
+    let report = xtask_db(
+        dir,
+        &url,
+        &[
+            "migration",
+            "drift",
+            "--from",
+            "migrations",
+            "--tracking-table",
+            t,
+            "--shadow-url",
+            &pg.url(),
+        ],
+    );
+    assert_code(&report, 1);
+    assert!(
+        stdout(&report).contains("service_ops.packet_decision.utn"),
+        "{}",
+        stdout(&report)
+    );
 
     let o = adopt(
         dir,

@@ -322,10 +322,11 @@ async fn record(
         drift_check(project, opts, client, legacy, set, top.unwrap_or(0)).await?;
     if minor > 0 && opts.format == Format::Text {
         println!(
-            "note: {minor} difference{} between the database and migrations/ up to {:02} that do{} not block adoption (extra objects, comments ...); `cargo xtask migration drift --from migrations` lists them",
+            "note: {minor} difference{} between the database and migrations/ up to {:02} that do{} not block adoption (extra objects, comments ...); `{}` lists them",
             if minor == 1 { "" } else { "s" },
             top.unwrap_or(0),
-            if minor == 1 { "es" } else { "" }
+            if minor == 1 { "es" } else { "" },
+            drift_command(opts)
         );
     }
     if !findings.is_empty() {
@@ -340,13 +341,15 @@ async fn record(
         }
         if findings.len() > SHOWN_FINDINGS {
             eprintln!(
-                "  ... and {} more; the full report: `cargo xtask migration drift --from migrations`",
-                findings.len() - SHOWN_FINDINGS
+                "  ... and {} more; the full report: `{}`",
+                findings.len() - SHOWN_FINDINGS,
+                drift_command(opts)
             );
         }
         if !opts.force {
             bail!(
-                "refused: recording these migrations as applied would say the database holds what they build, and it does not; nothing was recorded. See the full report with `cargo xtask migration drift --from migrations` (its --script writes a catch-up script to review and run), or record anyway with --force --reason \"...\""
+                "refused: recording these migrations as applied would say the database holds what they build, and it does not; nothing was recorded. See the full report with `{}` (until something is recorded it compares with every file in migrations/; its --script writes a catch-up script to review and run), or record anyway with --force --reason \"...\"",
+                drift_command(opts)
             );
         }
         eprintln!("warning: recording anyway (--force)");
@@ -446,6 +449,18 @@ async fn record(
         );
     }
     Ok(Outcome::Clean)
+}
+
+/// The drift report to read, against the same tracking table.
+fn drift_command(opts: &Options) -> String {
+    if opts.table == TableName::default() {
+        "cargo xtask migration drift --from migrations".to_string()
+    } else {
+        format!(
+            "cargo xtask migration drift --from migrations --tracking-table {}",
+            opts.table
+        )
+    }
 }
 
 /// Findings printed before "... and N more".
