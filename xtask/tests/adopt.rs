@@ -532,6 +532,58 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
     );
     assert_eq!(table_rows(&url, "schema_migrations"), before);
 
+    // Two legacy tables: --map needs --legacy-table, which also finds a
+    // table under any name.
+    let url = legacy_db(&pg, "two_tables", &format!("{FLYWAY}{SQLX}"));
+    let shown = adopt(dir, &pg, &url, &[]);
+    assert_code(&shown, 0);
+    assert!(stdout(&shown).contains("flyway history in public.flyway_schema_history"));
+    assert!(stdout(&shown).contains("sqlx history in public._sqlx_migrations"));
+    let o = adopt(dir, &pg, &url, &["--map", BY_POSITION_1_10, "--no-stamp"]);
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("found 2 legacy tracking tables: public._sqlx_migrations (sqlx), public.flyway_schema_history (flyway); say which one --map is for with --legacy-table"),
+        "{}",
+        stderr(&o)
+    );
+    nothing_written(dir, &url, t);
+    psql(
+        &url,
+        "ALTER TABLE flyway_schema_history RENAME TO history_of_v1",
+    );
+    let o = adopt(
+        dir,
+        &pg,
+        &url,
+        &[
+            "--legacy-table",
+            "public.history_of_v1",
+            "--map",
+            BY_POSITION_1_10,
+            "--no-stamp",
+        ],
+    );
+    assert_code(&o, 0);
+    assert!(
+        stdout(&o).contains("adopt: 10 migrations recorded up to 10 in public.schema_migrations from public.history_of_v1 (flyway)"),
+        "{}",
+        stdout(&o)
+    );
+    // The other tool's table is one extra table for the drift check: its
+    // NOT NULL columns and primary key do not block on their own.
+    assert!(
+        stdout(&o).contains("note: 1 difference between the database and migrations/ up to 10 that does not block adoption"),
+        "{}",
+        stdout(&o)
+    );
+    let o = adopt(dir, &pg, &url, &["--legacy-table", "public.nothing_here"]);
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("there is no table public.nothing_here in"),
+        "{}",
+        stderr(&o)
+    );
+
     // No legacy table at all.
     psql(&pg.url(), "CREATE DATABASE bare TEMPLATE built");
     let o = adopt(dir, &pg, &pg.url_for("bare"), &[]);

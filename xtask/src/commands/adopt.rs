@@ -605,9 +605,25 @@ async fn drift_check(
                 .collect(),
         },
     );
+    // A table only the database has is one extra object: its columns,
+    // indexes and constraints are extra with it and do not block on their
+    // own (the engine rates a NOT NULL column extra in a shared table as an
+    // error, rightly: inserts would break; here nothing inserts).
+    let extra_tables: Vec<Option<String>> = findings
+        .iter()
+        .filter(|f| {
+            f.change == Change::Extra
+                && f.id == format!("{} {}", f.kind, f.table.as_deref().unwrap_or(""))
+        })
+        .map(|f| f.table.clone())
+        .collect();
     let (blocking, minor): (Vec<Finding>, Vec<Finding>) = findings
         .into_iter()
         .filter(|f| f.noise.is_none())
+        .filter(|f| {
+            let table_level = f.id == format!("{} {}", f.kind, f.table.as_deref().unwrap_or(""));
+            table_level || f.change != Change::Extra || !extra_tables.contains(&f.table)
+        })
         .partition(|f| f.severity >= Severity::Warning);
     Ok((blocking, minor.len()))
 }
