@@ -419,6 +419,57 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
     assert_code(&o, 2);
     nothing_written(dir, &url, t);
 
+    // Forced: the unmapped version is recorded nowhere, the reason is kept.
+    let forced = legacy_db(&pg, "forced", FLYWAY);
+    let forced_before = table_rows(&forced, "public.flyway_schema_history");
+    let o = adopt(
+        dir,
+        &pg,
+        &forced,
+        &[
+            "--map",
+            "1=01,2=02,3=03,4=04,5=05,6=06,7=07,8=08,9=09",
+            "--force",
+            "--reason",
+            "V10 lives outside touchpoint (OPS-7)",
+            "--no-stamp",
+        ],
+    );
+    assert_code(&o, 0);
+    assert!(
+        stderr(&o).contains("warning: the mapping is incomplete: applied version 10"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stdout(&o).contains(
+            "not recorded (no migration, forced): public.flyway_schema_history version 10"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    assert_eq!(psql(&forced, &format!("SELECT count(*) FROM {t}")), "9");
+    // 10's schema is in the database but not in the mapped 01..09: drift,
+    // forced past too.
+    let note = psql(
+        &forced,
+        &format!("SELECT DISTINCT note FROM {t} WHERE version LIKE '%\\_05\\_%'"),
+    );
+    assert!(
+        note.starts_with(
+            "adopt: from flyway version 5 in public.flyway_schema_history; forced past "
+        ),
+        "{note}"
+    );
+    assert!(
+        note.ends_with(" drift finding(s): V10 lives outside touchpoint (OPS-7)"),
+        "{note}"
+    );
+    assert_eq!(
+        table_rows(&forced, "public.flyway_schema_history"),
+        forced_before
+    );
+
     // A failed flyway row: the history is half-applied.
     psql(
         &url,
@@ -722,6 +773,19 @@ fn adopts_into_a_history_touchpoint_already_keeps_in_its_own_schema() {
         ),
         0,
     );
+    // The report as JSON.
+    let o = adopt(dir, &pg, &url, &["--tracking-table", t, "--format", "json"]);
+    assert_code(&o, 0);
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let found = &shown["legacy_tables"][0];
+    assert_eq!(found["tool"], "golang-migrate", "{shown}");
+    assert_eq!(found["table"], "public.schema_migrations", "{shown}");
+    assert_eq!(found["applied"], 1, "{shown}");
+    assert_eq!(found["latest"], "8", "{shown}");
+    assert_eq!(found["map"], "8=08", "{shown}");
+    assert_eq!(found["tracking_table_collision"], false, "{shown}");
+    assert_eq!(shown["tracking_table"], t, "{shown}");
+
     let o = adopt(
         dir,
         &pg,

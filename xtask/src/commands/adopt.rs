@@ -105,8 +105,13 @@ async fn adopt(project: &Project, db: &Database, opts: &Options) -> Result<Outco
     let plan = map::plan(legacy, &items, &set.migrations);
     problems.extend(plan.problems.iter().cloned());
     if !problems.is_empty() {
+        let forcing = opts.force && problems.iter().all(|p| p.forceable);
         for p in &problems {
-            eprintln!("error: {}", p.message);
+            eprintln!(
+                "{}: {}",
+                if forcing { "warning" } else { "error" },
+                p.message
+            );
         }
         if problems.iter().any(|p| !p.forceable) {
             bail!(BadInput(format!(
