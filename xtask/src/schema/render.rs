@@ -141,6 +141,10 @@ pub struct Quoter<'a> {
 }
 
 impl Quoter<'_> {
+    pub fn new(keywords: &BTreeSet<String>) -> Quoter<'_> {
+        Quoter { keywords }
+    }
+
     pub fn ident(&self, s: &str) -> String {
         let plain = !s.is_empty()
             && s.bytes()
@@ -177,7 +181,7 @@ fn dollar_tag(body: &str) -> String {
 }
 
 /// `DO` block running `then` when `missing` (a SELECT) finds no row.
-fn guarded(missing: &str, then: &str) -> String {
+pub fn guarded(missing: &str, then: &str) -> String {
     let inner = format!(
         "BEGIN\n    IF NOT EXISTS ({missing}) THEN\n{}\n    END IF;\nEND\n",
         then.lines()
@@ -219,7 +223,7 @@ fn grants(on: &str, grants: &[Grant]) -> String {
 }
 
 /// Sequence options that differ from what PostgreSQL picks by default.
-fn sequence_options(o: &SequenceOptions, with_type: bool) -> Vec<String> {
+pub fn sequence_options(o: &SequenceOptions, with_type: bool) -> Vec<String> {
     let (type_min, type_max) = match o.data_type.as_str() {
         "smallint" => (i64::from(i16::MIN), i64::from(i16::MAX)),
         "integer" => (i64::from(i32::MIN), i64::from(i32::MAX)),
