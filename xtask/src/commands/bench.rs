@@ -847,19 +847,28 @@ fn drift(tables: usize) -> Result<()> {
     let ours_set: BTreeSet<&String> = ours_objects.keys().collect();
     let theirs_set: BTreeSet<&String> = theirs_objects.keys().collect();
     let both = ours_set.intersection(&theirs_set).count();
-    let only_ours: Vec<&String> = ours_set.difference(&theirs_set).copied().collect();
-    let only_theirs: Vec<&String> = theirs_set.difference(&ours_set).copied().collect();
+    // Objects nobody planted first: they are what needs reading.
+    let mut only_ours: Vec<&String> = ours_set.difference(&theirs_set).copied().collect();
+    let mut only_theirs: Vec<&String> = theirs_set.difference(&ours_set).copied().collect();
+    only_ours.sort_by_key(|o| (planted.contains(o), *o));
+    only_theirs.sort_by_key(|o| (planted.contains(o), *o));
+    let rewrites = only_theirs
+        .iter()
+        .filter(|o| theirs_objects.get(**o) == Some(&true))
+        .count();
+    let verdict = if only_ours.is_empty() && only_theirs.is_empty() {
+        "yes".to_string()
+    } else if only_ours.is_empty() && only_theirs.len() == rewrites {
+        format!("yes, apart from {rewrites} column(s) migra re-types only to re-create an enum")
+    } else {
+        "no".to_string()
+    };
     println!(
-        "  objects: touchpoint {} (+{} folded into their table or constraint), migra {} (+{} folded); both {both}; same differences: {}",
+        "  objects: touchpoint {} (+{} folded into their table or constraint), migra {} (+{} folded); both {both}; same differences: {verdict}",
         ours_set.len(),
         ours_found.folded,
         theirs_set.len(),
         theirs_found.folded,
-        if only_ours.is_empty() && only_theirs.is_empty() {
-            "yes"
-        } else {
-            "no"
-        }
     );
     let show = |title: &str, list: &[&String], note: &dyn Fn(&str) -> String| {
         if list.is_empty() {
