@@ -144,7 +144,8 @@ pub fn run(args: flags::Xtask) -> anyhow::Result<Outcome> {
             commands::bundle::run(&project, &opts)
         }
         Cmd::Migration(MigrationCmd::Drift(a)) => {
-            let tracking = pg::tracking::TableName::parse(&a.db.tracking_table).map_err(BadInput)?;
+            let tracking =
+                pg::tracking::TableName::parse(&a.db.tracking_table).map_err(BadInput)?;
             let db = if a.from.len() >= 2 {
                 None
             } else {

@@ -107,7 +107,7 @@ pub(crate) enum Src<'a> {
     Schema,
     Extension,
     Type(&'a Type),
-    Sequence,
+    Sequence(&'a crate::schema::catalog::Sequence),
     Relation(&'a Relation),
     Column(&'a Relation, &'a Column),
     Constraint(&'a Relation, &'a Constraint),
@@ -143,7 +143,11 @@ fn grants_text(grants: &[crate::schema::catalog::Grant]) -> Option<String> {
                     "{} to {}{}",
                     g.privileges.join(", "),
                     g.grantee,
-                    if g.with_grant_option { " with grant option" } else { "" }
+                    if g.with_grant_option {
+                        " with grant option"
+                    } else {
+                        ""
+                    }
                 )
             })
             .collect::<Vec<_>>()
@@ -292,7 +296,7 @@ impl<'a> Model<'a> {
                 name: q.qualified(&s.schema, &s.name),
                 table: None,
                 aspects: a,
-                src: Src::Sequence,
+                src: Src::Sequence(s),
             });
         }
         for f in &cat.functions {
@@ -300,7 +304,11 @@ impl<'a> Model<'a> {
             a.insert("definition", f.definition.clone());
             put(&mut a, "comment", f.comment.clone());
             add(Obj {
-                kind: if f.kind == 'p' { "procedure" } else { "function" },
+                kind: if f.kind == 'p' {
+                    "procedure"
+                } else {
+                    "function"
+                },
                 name: format!(
                     "{}({})",
                     q.qualified(&f.schema, &f.name),
@@ -376,11 +384,16 @@ impl<'a> Model<'a> {
                     put(
                         &mut a,
                         "identity",
-                        c.identity.map(|m| {
-                            if m == 'a' { "ALWAYS" } else { "BY DEFAULT" }.to_string()
-                        }),
+                        c.identity
+                            .map(|m| if m == 'a' { "ALWAYS" } else { "BY DEFAULT" }.to_string()),
                     );
                     put(&mut a, "generated", c.generated.clone());
+                    if let Some((_, _, o)) = &c.identity_sequence {
+                        let o = sequence_options(o, true);
+                        if !o.is_empty() {
+                            a.insert("identity options", o.join(" "));
+                        }
+                    }
                     put(&mut a, "comment", c.comment.clone());
                     add(Obj {
                         kind: "column",
@@ -419,7 +432,7 @@ impl<'a> Model<'a> {
                 put(&mut a, "comment", i.comment.clone());
                 add(Obj {
                     kind: "index",
-                    name: format!("{qn}.{}", q.ident(&i.name)),
+                    name: q.qualified(&r.schema, &i.name),
                     table: Some(qn.clone()),
                     aspects: a,
                     src: Src::Index(r, i),
@@ -452,7 +465,12 @@ impl<'a> Model<'a> {
                 let mut a = BTreeMap::new();
                 a.insert(
                     "permissive",
-                    if p.permissive { "PERMISSIVE" } else { "RESTRICTIVE" }.to_string(),
+                    if p.permissive {
+                        "PERMISSIVE"
+                    } else {
+                        "RESTRICTIVE"
+                    }
+                    .to_string(),
                 );
                 a.insert(
                     "command",
@@ -487,7 +505,13 @@ impl<'a> Model<'a> {
 fn is_expression(aspect: &str) -> bool {
     matches!(
         aspect,
-        "default" | "definition" | "using" | "with check" | "generated" | "checks" | "partition key"
+        "default"
+            | "definition"
+            | "using"
+            | "with check"
+            | "generated"
+            | "checks"
+            | "partition key"
     )
 }
 
@@ -614,11 +638,7 @@ fn shape(o: &Obj) -> Option<String> {
             a.get("type")?,
             a.get("definition")?
         )),
-        "sequence" => Some(format!(
-            "{:?} {:?}",
-            a.get("options"),
-            a.get("owned by")?
-        )),
+        "sequence" => Some(format!("{:?} {:?}", a.get("options"), a.get("owned by")?)),
         _ => None,
     }
 }
@@ -712,7 +732,9 @@ fn severity(change: Change, aspect: &str, e: Option<&Obj>, a: Option<&Obj>) -> S
                 }
             }
             ("type", "values") => {
-                let want = get(e, "values").map(|v| enum_labels(&v)).unwrap_or_default();
+                let want = get(e, "values")
+                    .map(|v| enum_labels(&v))
+                    .unwrap_or_default();
                 let have: BTreeSet<String> = get(a, "values")
                     .map(|v| enum_labels(&v))
                     .unwrap_or_default()
@@ -907,7 +929,12 @@ pub struct Verdict {
 
 /// The database, the migrations and current_schema/ compared: for each
 /// difference, which side disagrees with the other two.
-pub fn three_way(db: &Catalog, migrations: &Catalog, schema: &Catalog, opts: &Options) -> Vec<Verdict> {
+pub fn three_way(
+    db: &Catalog,
+    migrations: &Catalog,
+    schema: &Catalog,
+    opts: &Options,
+) -> Vec<Verdict> {
     let (d, m, s) = (
         Model::new(db, opts),
         Model::new(migrations, opts),
@@ -925,9 +952,13 @@ pub fn three_way(db: &Catalog, migrations: &Catalog, schema: &Catalog, opts: &Op
         let (a, b, c) = (md.get(k), sd.get(k), ms.get(k));
         // Each pair that differs gives two sides' values; a pair that is
         // absent agrees.
-        let mut mv = a.map(|f| f.expected.clone()).or(c.map(|f| f.expected.clone()));
+        let mut mv = a
+            .map(|f| f.expected.clone())
+            .or(c.map(|f| f.expected.clone()));
         let mut dv = a.map(|f| f.actual.clone()).or(b.map(|f| f.actual.clone()));
-        let sv = c.map(|f| f.actual.clone()).or(b.map(|f| f.expected.clone()));
+        let sv = c
+            .map(|f| f.actual.clone())
+            .or(b.map(|f| f.expected.clone()));
         if mv.is_none() {
             mv = dv.clone().or(sv.clone());
         }

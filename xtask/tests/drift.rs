@@ -1,0 +1,568 @@
+//! `migration drift` against real throwaway clusters: identical schemas
+//! give no finding (no noise either), the seeds' drift scenarios are found
+//! with the right severity, the catch-up script fixes them and its second
+//! run changes nothing, the three-way report names the side that
+//! disagrees, and a slice of the pg-delta corpus passes the drift checks.
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use support::{assert_code, psql, stderr, stdout, xtask, xtask_db};
+use xtask::pg::connect::Database;
+use xtask::pg::Throwaway;
+use xtask::schema::roundtrip;
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    fs::create_dir_all(p.parent().unwrap()).unwrap();
+    fs::write(p, text).unwrap();
+}
+
+fn migration(nn: u32, title: &str, body: &str) -> String {
+    format!(
+        "-- ============================================================================
+-- Migration: {title}
+-- Date: 2026-11-{nn:02}
+-- Issue: T-{nn}
+--
+-- PROBLEM: a test needs it.
+-- SOLUTION: create it.
+-- AFFECTED TABLES: none
+--
+-- SOURCE OF TRUTH SCHEMA UPDATED:
+--   [ ] current_schema/XX_file.sql (Line N: description)
+--
+-- DOWNSTREAM UPDATES:
+--   [ ] Bridge schemas updated (if applicable)
+--   [ ] TypeScript types updated (if applicable)
+--
+-- TOUCHPOINTS:
+--   [ ] Reviewed
+--   [ ] Executed
+--   [ ] Source of truth synced
+-- ============================================================================
+
+{body}
+"
+    )
+}
+
+/// What the code expects (seed 000): the schema the migrations build.
+const EXPECTED: &str = "
+CREATE SCHEMA IF NOT EXISTS service_ops;
+CREATE TYPE service_ops.decision_status AS ENUM ('pending', 'approved', 'rejected');
+CREATE TABLE service_ops.message_status (message_status_id integer PRIMARY KEY, name text NOT NULL);
+CREATE TABLE service_ops.workflow_instance (workflow_instance_id bigint PRIMARY KEY);
+CREATE TABLE service_ops.send_integration (
+    message_id bigint PRIMARY KEY,
+    decision_tracking_id uuid NOT NULL,
+    workflow_instance_id bigint,
+    payload jsonb NOT NULL,
+    message_status_id integer,
+    correlation_id uuid,
+    attempt_count integer DEFAULT 1,
+    resend_of_message_id bigint,
+    payload_hash text,
+    payload_version integer DEFAULT 1,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz,
+    audit_user varchar(100),
+    audit_timestamp timestamptz DEFAULT now(),
+    is_deleted boolean DEFAULT false,
+    CONSTRAINT fk_send_integration_message_status FOREIGN KEY (message_status_id) REFERENCES service_ops.message_status (message_status_id),
+    CONSTRAINT fk_send_integration_workflow_instance FOREIGN KEY (workflow_instance_id) REFERENCES service_ops.workflow_instance (workflow_instance_id),
+    CONSTRAINT fk_send_integration_resend FOREIGN KEY (resend_of_message_id) REFERENCES service_ops.send_integration (message_id),
+    CONSTRAINT send_integration_attempt_count_check CHECK (attempt_count >= 1)
+);
+CREATE INDEX idx_send_integration_decision_tracking ON service_ops.send_integration (decision_tracking_id);
+CREATE INDEX idx_send_integration_correlation_id ON service_ops.send_integration (correlation_id);
+CREATE INDEX idx_send_integration_created_at ON service_ops.send_integration (created_at);
+CREATE INDEX idx_send_integration_payload_gin ON service_ops.send_integration USING gin (payload);
+CREATE TABLE service_ops.send_serviceops (
+    decision_tracking_id uuid PRIMARY KEY,
+    json_sent_to_integration boolean DEFAULT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX idx_send_serviceops_json_sent ON service_ops.send_serviceops (decision_tracking_id, json_sent_to_integration) WHERE json_sent_to_integration IS NOT NULL;
+CREATE TABLE service_ops.clinical_ops_poll_watermark (id integer PRIMARY KEY, last_created_at timestamptz NOT NULL);
+CREATE TABLE service_ops.integration_poll_watermark (id integer PRIMARY KEY, last_created_at timestamptz);
+CREATE TABLE service_ops.packet_decision (
+    id bigint PRIMARY KEY,
+    status service_ops.decision_status NOT NULL DEFAULT 'pending',
+    is_active boolean NOT NULL DEFAULT true,
+    note text
+);
+";
+
+/// What production holds: the seeds' drift.
+const PRODUCTION: &str = "
+CREATE SCHEMA service_ops;
+CREATE TYPE service_ops.decision_status AS ENUM ('pending', 'failed');
+CREATE TABLE service_ops.message_status (message_status_id integer PRIMARY KEY, name text NOT NULL);
+CREATE TABLE service_ops.workflow_instance (workflow_instance_id bigint PRIMARY KEY);
+-- 9 of 15 columns, no foreign keys, one index under an old name.
+CREATE TABLE service_ops.send_integration (
+    message_id bigint PRIMARY KEY,
+    decision_tracking_id uuid NOT NULL,
+    workflow_instance_id bigint,
+    payload jsonb NOT NULL,
+    message_status_id integer,
+    attempt_count integer DEFAULT 1,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz,
+    is_deleted boolean DEFAULT false
+);
+CREATE INDEX idx_send_integration_decision_tracking ON service_ops.send_integration (decision_tracking_id);
+CREATE INDEX idx_integration_sends_created_at ON service_ops.send_integration (created_at);
+CREATE INDEX idx_send_integration_adhoc ON service_ops.send_integration (message_status_id);
+CREATE TABLE service_ops.send_serviceops (
+    decision_tracking_id uuid PRIMARY KEY,
+    created_at timestamp NOT NULL DEFAULT now()
+);
+CREATE TABLE service_ops.integration_poll_watermark (id integer PRIMARY KEY, last_created_at timestamp);
+CREATE TABLE service_ops.packet_decision (
+    id bigint PRIMARY KEY,
+    status service_ops.decision_status NOT NULL DEFAULT 'pending',
+    is_active boolean,
+    note text NOT NULL
+);
+INSERT INTO service_ops.integration_poll_watermark VALUES (1, '2025-10-01 12:00:00');
+INSERT INTO service_ops.packet_decision VALUES (1, 'pending', NULL, 'kept');
+";
+
+fn seed_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "migrations/2026-11-01_01_service_ops.sql",
+        &migration(1, "Service ops", EXPECTED),
+    );
+    dir
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_str(&stdout(out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))
+}
+
+fn finding<'a>(report: &'a serde_json::Value, id: &str, aspect: &str) -> &'a serde_json::Value {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id && f["aspect"] == aspect)
+        .unwrap_or_else(|| panic!("no finding {id} / {aspect} in {report:#}"))
+}
+
+fn dump(pg: &Throwaway, db: &str) -> Vec<String> {
+    let server = Database::from_conninfo(&pg.url(), |_| None).unwrap();
+    roundtrip::dump(&server, db).unwrap()
+}
+
+fn psql_file(url: &str, file: &Path) -> std::process::Output {
+    Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-f"])
+        .arg(file)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn seed_scenarios_are_found_with_their_severity_and_the_catch_up_script_fixes_them_once() {
+    let pg = Throwaway::start().unwrap();
+    psql(&pg.url(), "CREATE DATABASE prod");
+    let url = pg.url_for("prod");
+    psql(&url, PRODUCTION);
+    let dir = seed_project();
+    let args = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "migration",
+            "drift",
+            "--from",
+            "migrations",
+            "--shadow-url",
+            &pg.url(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let run = |extra: &[&str]| {
+        let a = args(extra);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        xtask_db(dir.path(), &url, &a)
+    };
+
+    let out = run(&["--format", "json"]);
+    assert_code(&out, 1);
+    let r = json(&out);
+    let expect = |id: &str, aspect: &str, severity: &str| {
+        let f = finding(&r, id, aspect);
+        assert_eq!(f["severity"], severity, "{f:#}");
+        f.clone()
+    };
+    // send_integration: 9 of 15 columns, missing indexes and foreign keys.
+    for c in [
+        "correlation_id",
+        "resend_of_message_id",
+        "payload_hash",
+        "payload_version",
+        "audit_user",
+        "audit_timestamp",
+    ] {
+        let f = expect(
+            &format!("column service_ops.send_integration.{c}"),
+            "exists",
+            "error",
+        );
+        assert_eq!(f["change"], "missing");
+    }
+    expect(
+        "index service_ops.idx_send_integration_correlation_id",
+        "exists",
+        "warning",
+    );
+    expect(
+        "index service_ops.idx_send_integration_payload_gin",
+        "exists",
+        "warning",
+    );
+    expect(
+        "constraint service_ops.send_integration.fk_send_integration_message_status",
+        "exists",
+        "warning",
+    );
+    // A missing table.
+    expect(
+        "table service_ops.clinical_ops_poll_watermark",
+        "exists",
+        "error",
+    );
+    // TIMESTAMP where TIMESTAMPTZ is expected.
+    let f = expect(
+        "column service_ops.integration_poll_watermark.last_created_at",
+        "type",
+        "error",
+    );
+    assert_eq!(f["expected"], "timestamp with time zone");
+    assert_eq!(f["actual"], "timestamp without time zone");
+    expect(
+        "column service_ops.send_serviceops.created_at",
+        "type",
+        "error",
+    );
+    // approved / rejected expected, failed found.
+    let f = expect("type service_ops.decision_status", "values", "error");
+    assert_eq!(f["actual"], "'pending', 'failed'");
+    // Nullability and defaults: nullable where NOT NULL is expected is a
+    // warning; NOT NULL where nullable is expected breaks inserts.
+    expect(
+        "column service_ops.packet_decision.is_active",
+        "not null",
+        "warning",
+    );
+    expect(
+        "column service_ops.packet_decision.is_active",
+        "default",
+        "warning",
+    );
+    expect(
+        "column service_ops.packet_decision.note",
+        "not null",
+        "error",
+    );
+    // Only the database has it.
+    expect(
+        "index service_ops.idx_send_integration_adhoc",
+        "exists",
+        "warning",
+    );
+    // The index kept under an old name is noise, not drift.
+    assert!(r["findings"].as_array().unwrap().iter().all(|f| !f["id"]
+        .as_str()
+        .unwrap()
+        .contains("created_at\"")
+        && f["id"] != "index service_ops.idx_integration_sends_created_at"
+        && f["id"] != "index service_ops.idx_send_integration_created_at"));
+    let noise = r["noise"].as_array().unwrap();
+    assert!(
+        noise.iter().any(
+            |f| f["id"] == "index service_ops.idx_send_integration_created_at"
+                && f["noise"].as_str().unwrap().contains("rename leftover")
+        ),
+        "{noise:#?}"
+    );
+    // Text report: grouped by table, noise hidden by default.
+    let text = run(&[]);
+    assert_code(&text, 1);
+    let t = stdout(&text);
+    assert!(t.contains("\nservice_ops.send_integration\n"), "{t}");
+    assert!(t.contains("noise finding(s) hidden"), "{t}");
+
+    // Without --allow-drop the script keeps what only production has and
+    // says the enum needs it.
+    let kept = dir.path().join("kept.sql");
+    let out = run(&["--script", kept.to_str().unwrap()]);
+    assert_code(&out, 1);
+    let script = fs::read_to_string(&kept).unwrap();
+    assert!(!script.contains("\nDROP "), "{script}");
+    assert!(script.contains("NOT VALID"), "{script}");
+    assert!(script.contains("VALIDATE CONSTRAINT fk_send_integration_message_status"));
+    assert!(script.contains("AT TIME ZONE 'UTC'"), "{script}");
+    assert!(script.contains("-- RISK:"), "{script}");
+    assert!(script.contains("ADD VALUE IF NOT EXISTS 'approved' AFTER 'pending'"));
+    assert!(
+        script.contains("type service_ops.decision_status: values changed"),
+        "the enum rebuild is left: {script}"
+    );
+
+    // With --allow-drop: run it twice with psql as a DBA would.
+    let file = dir.path().join("catch_up.sql");
+    let out = run(&["--script", file.to_str().unwrap(), "--allow-drop"]);
+    assert_code(&out, 1);
+    assert!(stdout(&out).contains("leaves 0"), "{}", stdout(&out));
+    let first = psql_file(&url, &file);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let after_first = dump(&pg, "prod");
+    let second = psql_file(&url, &file);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert_eq!(
+        after_first,
+        dump(&pg, "prod"),
+        "the second run changed the schema"
+    );
+    let out = run(&[]);
+    assert_code(&out, 0);
+    assert!(stdout(&out).contains("no drift"), "{}", stdout(&out));
+    // Data survived: the timestamp was read as UTC, the NOT NULL column got
+    // its default, the row with a NULL is_active was filled.
+    assert_eq!(
+        psql(
+            &url,
+            "SET TimeZone = 'UTC'; SELECT last_created_at FROM service_ops.integration_poll_watermark"
+        ),
+        "2025-10-01 12:00:00+00"
+    );
+    assert_eq!(
+        psql(&url, "SELECT is_active FROM service_ops.packet_decision"),
+        "t"
+    );
+}
+
+#[test]
+fn identical_schemas_give_no_finding_and_no_noise() {
+    let pg = Throwaway::start().unwrap();
+    psql(&pg.url(), "CREATE DATABASE d");
+    let url = pg.url_for("d");
+    let dir = support::demo_project();
+    assert_code(
+        &xtask_db(dir.path(), &url, &["migration", "apply", "--no-stamp"]),
+        0,
+    );
+    let sync = xtask_db(
+        dir.path(),
+        &url,
+        &[
+            "migration",
+            "sync",
+            "--shadow-url",
+            &pg.url(),
+            "--no-downstream",
+        ],
+    );
+    assert_code(&sync, 0);
+    // PostgreSQL 15's information_schema shows each NOT NULL as a check
+    // constraint with a generated name; drift reads attnotnull and never
+    // sees those names.
+    assert_ne!(
+        psql(
+            &url,
+            "SELECT count(*) FROM information_schema.table_constraints WHERE constraint_name LIKE '%_not_null' AND table_schema = 'service_ops'"
+        ),
+        "0"
+    );
+    let out = xtask_db(
+        dir.path(),
+        &url,
+        &[
+            "migration",
+            "drift",
+            "--shadow-url",
+            &pg.url(),
+            "--format",
+            "json",
+        ],
+    );
+    assert_code(&out, 0);
+    let r = json(&out);
+    assert_eq!(r["drift"], false);
+    assert_eq!(r["findings"].as_array().unwrap().len(), 0, "{r:#}");
+    assert_eq!(r["noise"].as_array().unwrap().len(), 0, "{r:#}");
+    assert_eq!(r["sides"].as_array().unwrap().len(), 3);
+    // Without a database: migrations against current_schema/.
+    let out = xtask(
+        dir.path(),
+        &[
+            "migration",
+            "drift",
+            "--from",
+            "migrations",
+            "--from",
+            "schema",
+            "--shadow-url",
+            &pg.url(),
+        ],
+    );
+    assert_code(&out, 0);
+}
+
+#[test]
+fn three_way_names_the_side_that_disagrees() {
+    let pg = Throwaway::start().unwrap();
+    psql(&pg.url(), "CREATE DATABASE d");
+    let url = pg.url_for("d");
+    let dir = support::demo_project();
+    assert_code(
+        &xtask_db(dir.path(), &url, &["migration", "apply", "--no-stamp"]),
+        0,
+    );
+    let sync = |dir: &Path| {
+        assert_code(
+            &xtask_db(
+                dir,
+                &url,
+                &[
+                    "migration",
+                    "sync",
+                    "--shadow-url",
+                    &pg.url(),
+                    "--no-downstream",
+                ],
+            ),
+            0,
+        )
+    };
+    sync(dir.path());
+    let drift = || {
+        let out = xtask_db(
+            dir.path(),
+            &url,
+            &[
+                "migration",
+                "drift",
+                "--shadow-url",
+                &pg.url(),
+                "--format",
+                "json",
+            ],
+        );
+        assert_code(&out, 1);
+        json(&out)
+    };
+
+    // A hotfix by hand in the database: the database disagrees.
+    psql(
+        &url,
+        "ALTER TABLE service_ops.packet ADD COLUMN hotfix text",
+    );
+    let r = drift();
+    let f = finding(&r, "column service_ops.packet.hotfix", "exists");
+    assert_eq!(f["disagreeing_side"], "database");
+    assert_eq!(f["change"], "extra");
+    assert_eq!(f["database"], "text");
+
+    // ... then synced into current_schema/: now the migrations disagree.
+    sync(dir.path());
+    let r = drift();
+    let f = finding(&r, "column service_ops.packet.hotfix", "exists");
+    assert_eq!(f["disagreeing_side"], "migrations");
+
+    // current_schema/ edited by hand: it alone disagrees.
+    psql(&url, "ALTER TABLE service_ops.packet DROP COLUMN hotfix");
+    let schema = dir.path().join("current_schema");
+    for e in fs::read_dir(&schema).unwrap() {
+        let p = e.unwrap().path();
+        let text = fs::read_to_string(&p).unwrap();
+        if text.contains("    hotfix text") {
+            fs::write(
+                &p,
+                text.replace(",\n    hotfix text", "")
+                    .replace("    hotfix text,\n", ""),
+            )
+            .unwrap();
+        }
+    }
+    let text: String = fs::read_dir(&schema)
+        .unwrap()
+        .map(|e| fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert!(!text.contains("hotfix"));
+    let before = text.matches("CREATE INDEX").count();
+    for e in fs::read_dir(&schema).unwrap() {
+        let p = e.unwrap().path();
+        let t = fs::read_to_string(&p).unwrap();
+        if let Some(line) = t.lines().find(|l| l.starts_with("CREATE INDEX")) {
+            fs::write(&p, t.replacen(&format!("{line}\n"), "", 1)).unwrap();
+            break;
+        }
+    }
+    assert!(before > 0);
+    let r = drift();
+    let odd: Vec<&serde_json::Value> = r["findings"].as_array().unwrap().iter().collect();
+    assert!(!odd.is_empty());
+    assert!(
+        odd.iter()
+            .all(|f| f["disagreeing_side"] == "current_schema/"),
+        "{r:#}"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_with_exit_2() {
+    let dir = seed_project();
+    let out = xtask(
+        dir.path(),
+        &[
+            "migration",
+            "drift",
+            "--from",
+            "migrations",
+            "--from",
+            "schema",
+            "--script",
+            "x.sql",
+        ],
+    );
+    assert_code(&out, 2);
+    assert!(stderr(&out).contains("--script makes a database match"));
+}
+
+/// A slice of the pg-delta corpus through the drift checks (the whole
+/// corpus is `cargo xtask corpus --drift`, see docs/drift.md).
+#[test]
+fn corpus_slice_passes_the_drift_checks_it_is_known_to_pass() {
+    let dir = support::repo_root().join("xtask/tests/corpus");
+    let out = xtask(
+        support::repo_root(),
+        &[
+            "corpus",
+            "--drift",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--show",
+            "40",
+        ],
+    );
+    let text = stdout(&out);
+    // Identical schemas never report anything; drift finds a difference
+    // exactly where pg_dump does.
+    assert!(text.contains("a against a clean in 35,"), "{text}");
+    assert!(
+        text.contains("a against b agrees with pg_dump in 35,"),
+        "{text}"
+    );
+}
