@@ -655,8 +655,282 @@ fn hook(count: usize) -> Result<()> {
     Ok(())
 }
 
+/// How to get the baseline `bench drift` compares with.
+const MIGRA_INSTALL: &str = "pip install migra 'sqlalchemy<2' psycopg2-binary";
+
+/// `migra --help` works: returns nothing, or says how to install it.
+fn migra_available() -> Result<()> {
+    let out = std::process::Command::new("migra").arg("--help").output();
+    match out {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => anyhow::bail!(
+            "`migra --help` failed ({}): {}\nbench drift measures against migra; reinstall it with\n  {MIGRA_INSTALL}\n(tested with migra 3.0.1663481299, schemainspect 3.1.1663587362, sqlalchemy 1.4.54, psycopg2-binary 2.9.13, Python 3.11)",
+            o.status,
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => anyhow::bail!(
+            "migra not found ({e}): bench drift measures against migra in the same run; install it with\n  {MIGRA_INSTALL}\n(tested with migra 3.0.1663481299, schemainspect 3.1.1663587362, sqlalchemy 1.4.54, psycopg2-binary 2.9.13, Python 3.11)"
+        ),
+    }
+}
+
+/// `migra --unsafe from target`: its statements (exit 0: none, 2: some).
+fn migra(from: &str, target: &str) -> Result<String> {
+    let out = std::process::Command::new("migra")
+        .args(["--unsafe", from, target])
+        .output()
+        .context("cannot run migra")?;
+    match out.status.code() {
+        Some(0 | 2) => Ok(String::from_utf8(out.stdout)?),
+        _ => anyhow::bail!(
+            "migra failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+    }
+}
+
+/// touchpoint's drift as a command does it: connect to both, read both
+/// catalogs concurrently, compare.
+fn drift_once(
+    expected: &crate::pg::connect::Database,
+    actual: &crate::pg::connect::Database,
+) -> Result<Vec<crate::drift::Finding>> {
+    use crate::schema::catalog;
+    crate::pg::block_on(async {
+        let (a, b) = tokio::try_join!(
+            expected.connect("touchpoint bench drift"),
+            actual.connect("touchpoint bench drift")
+        )?;
+        let (cat_a, cat_b) = tokio::try_join!(catalog::read(&a), catalog::read(&b))?;
+        Ok(crate::drift::compare(
+            &cat_a,
+            &cat_b,
+            &crate::drift::Options::default(),
+        ))
+    })
+}
+
 /// `migration drift` between two generated schemas against migra.
 fn drift(tables: usize) -> Result<()> {
-    let _ = tables;
-    anyhow::bail!("bench drift is being built")
+    use super::bench_drift::{finding_object, fold, migra_objects, pair, MIN_TABLES};
+    use crate::pg::connect::Database;
+    use std::collections::BTreeSet;
+
+    anyhow::ensure!(
+        tables >= MIN_TABLES,
+        "bench drift needs --tables {MIN_TABLES} or more to spread its 50 differences"
+    );
+    migra_available()?;
+    let pair = pair(tables);
+    let pg = Throwaway::start()?;
+    let sh = Shell::new()?;
+    let admin = pg.url();
+    let dir = tempfile::tempdir()?;
+    let load = |db: &str, sql: &str| -> Result<()> {
+        let create = format!("CREATE DATABASE {db}");
+        cmd!(sh, "psql {admin} -Xq -c {create}").quiet().run()?;
+        let script = dir.path().join(format!("{db}.sql"));
+        std::fs::write(&script, sql)?;
+        let url = pg.url_for(db);
+        // Statement by statement: one transaction for 1,000 tables runs out
+        // of lock slots.
+        cmd!(sh, "psql {url} -Xq -v ON_ERROR_STOP=1 -f {script}")
+            .quiet()
+            .run()
+            .with_context(|| format!("cannot load the generated schema into {db}"))
+    };
+    load("drift_a", &pair.a)?;
+    load("drift_b", &pair.b)?;
+    let create = "CREATE DATABASE drift_a2 TEMPLATE drift_a";
+    cmd!(sh, "psql {admin} -Xq -c {create}").quiet().run()?;
+    let (url_a, url_b, url_a2) = (
+        pg.url_for("drift_a"),
+        pg.url_for("drift_b"),
+        pg.url_for("drift_a2"),
+    );
+    let (db_a, db_b, db_a2) = (
+        Database::from_conninfo(&url_a, |_| None)?,
+        Database::from_conninfo(&url_b, |_| None)?,
+        Database::from_conninfo(&url_a2, |_| None)?,
+    );
+
+    // Warm both sides once (and keep what each found).
+    let findings = drift_once(&db_a, &db_b)?;
+    let same_ours = drift_once(&db_a, &db_a2)?;
+    let ours = time(5, || drift_once(&db_a, &db_b))?;
+    let ours_same = time(5, || drift_once(&db_a, &db_a2))?;
+    let (cat_a, cat_b) = crate::pg::block_on(async {
+        let (a, b) = tokio::try_join!(
+            db_a.connect("touchpoint bench drift"),
+            db_b.connect("touchpoint bench drift")
+        )?;
+        tokio::try_join!(
+            crate::schema::catalog::read(&a),
+            crate::schema::catalog::read(&b)
+        )
+    })?;
+    let read_one = time(5, || {
+        crate::pg::block_on(async {
+            let a = db_a.connect("touchpoint bench drift").await?;
+            crate::schema::catalog::read(&a).await
+        })
+    })?;
+    let compare_only = time(5, || {
+        Ok(crate::drift::compare(&cat_a, &cat_b, &crate::drift::Options::default()).len())
+    })?;
+
+    let statements = migra(&url_a, &url_b)?;
+    let runs = 3;
+    let theirs = time(runs, || migra(&url_a, &url_b))?;
+    let same_start = Instant::now();
+    let same_theirs = migra(&url_a, &url_a2)?;
+    let theirs_same = same_start.elapsed();
+    let startup = time(runs, || {
+        cmd!(sh, "migra --help")
+            .quiet()
+            .ignore_stdout()
+            .run()
+            .map_err(Into::into)
+    })?;
+
+    // What each found, as objects.
+    let noise = findings.iter().filter(|f| f.noise.is_some()).count();
+    let ours_found = fold(
+        &findings
+            .iter()
+            .filter(|f| f.noise.is_none())
+            .map(finding_object)
+            .collect::<Vec<_>>(),
+    );
+    let migra_list = migra_objects(&statements);
+    let theirs_found = fold(&migra_list);
+    let (ours_objects, theirs_objects) = (&ours_found.objects, &theirs_found.objects);
+    let planted: BTreeSet<&String> = pair.planted.iter().map(|p| &p.object).collect();
+    let found_ours = planted
+        .iter()
+        .filter(|p| ours_objects.contains_key(**p))
+        .count();
+    let found_theirs = planted
+        .iter()
+        .filter(|p| theirs_objects.contains_key(**p))
+        .count();
+
+    let ratio = theirs.as_secs_f64() / ours.as_secs_f64();
+    println!(
+        "drift between two generated schemas of {tables} tables (keys, indexes, foreign keys, checks, enums, views, functions, triggers) with {} planted differences:",
+        pair.planted.len()
+    );
+    println!(
+        "  baseline: migra --unsafe A B (Python CLI), median of {runs}    {:>9}  ({} statements)",
+        ms(theirs),
+        migra_list.len()
+    );
+    println!(
+        "    migra --help alone (Python start-up and imports), median of {runs}  {}",
+        ms(startup)
+    );
+    println!(
+        "    migra on an identical pair (A vs a copy of A), once      {:>9}  ({} statements)",
+        ms(theirs_same),
+        migra_objects(&same_theirs).len()
+    );
+    println!(
+        "  touchpoint drift: connect + read both catalogs + compare, median of 5  {:>9}  ({} findings, {noise} marked noise)  = {ratio:.1}x faster than migra (target: >= 10x)",
+        ms(ours),
+        findings.len()
+    );
+    println!(
+        "    connect + read one catalog alone, median of 5            {:>9}",
+        ms(read_one)
+    );
+    println!(
+        "    compare alone (catalogs in memory), median of 5          {:>9}",
+        ms(compare_only)
+    );
+    println!(
+        "    on the identical pair, median of 5                       {:>9}  ({} findings)",
+        ms(ours_same),
+        same_ours.len()
+    );
+
+    let n = pair.planted.len();
+    println!("  planted differences found: touchpoint {found_ours}/{n}, migra {found_theirs}/{n}");
+    let ours_set: BTreeSet<&String> = ours_objects.keys().collect();
+    let theirs_set: BTreeSet<&String> = theirs_objects.keys().collect();
+    let both = ours_set.intersection(&theirs_set).count();
+    // Objects nobody planted first: they are what needs reading.
+    let mut only_ours: Vec<&String> = ours_set.difference(&theirs_set).copied().collect();
+    let mut only_theirs: Vec<&String> = theirs_set.difference(&ours_set).copied().collect();
+    only_ours.sort_by_key(|o| (planted.contains(o), *o));
+    only_theirs.sort_by_key(|o| (planted.contains(o), *o));
+    let rewrites = only_theirs
+        .iter()
+        .filter(|o| theirs_objects.get(**o) == Some(&true))
+        .count();
+    let verdict = if only_ours.is_empty() && only_theirs.is_empty() {
+        "yes".to_string()
+    } else if only_ours.is_empty() && only_theirs.len() == rewrites {
+        format!("yes, apart from {rewrites} column(s) migra re-types only to re-create an enum")
+    } else {
+        "no".to_string()
+    };
+    println!(
+        "  objects: touchpoint {} (+{} folded into their table or constraint), migra {} (+{} folded); both {both}; same differences: {verdict}",
+        ours_set.len(),
+        ours_found.folded,
+        theirs_set.len(),
+        theirs_found.folded,
+    );
+    let show = |title: &str, list: &[&String], note: &dyn Fn(&str) -> String| {
+        if list.is_empty() {
+            return;
+        }
+        println!("  {title} ({}):", list.len());
+        for o in list.iter().take(9) {
+            println!("    {o}{}", note(o));
+        }
+        if list.len() > 9 {
+            println!("    ... and {} more", list.len() - 9);
+        }
+    };
+    let planted_note = |o: &str| {
+        if planted.iter().any(|p| p.as_str() == o) {
+            "  (planted)".to_string()
+        } else {
+            String::new()
+        }
+    };
+    show("only touchpoint found", &only_ours, &planted_note);
+    show("only migra found", &only_theirs, &|o: &str| {
+        if theirs_objects.get(o) == Some(&true) {
+            "  (re-typed to re-create an enum)".into()
+        } else {
+            planted_note(o)
+        }
+    });
+    let missed = |set: &dyn Fn(&str) -> bool| -> Vec<String> {
+        pair.planted
+            .iter()
+            .filter(|p| !set(&p.object))
+            .map(|p| format!("{} ({})", p.object, p.what))
+            .collect()
+    };
+    for (who, list) in [
+        ("touchpoint", missed(&|o| ours_objects.contains_key(o))),
+        ("migra", missed(&|o| theirs_objects.contains_key(o))),
+    ] {
+        if !list.is_empty() {
+            println!(
+                "  planted, missed by {who}: {}{}",
+                list.iter().take(4).cloned().collect::<Vec<_>>().join(", "),
+                if list.len() > 4 {
+                    format!(" and {} more", list.len() - 4)
+                } else {
+                    String::new()
+                }
+            );
+        }
+    }
+    Ok(())
 }

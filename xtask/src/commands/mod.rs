@@ -4,6 +4,7 @@ pub mod adopt;
 pub mod apply;
 pub mod baseline;
 pub mod bench;
+pub mod bench_drift;
 pub mod bundle;
 pub mod corpus;
 pub mod db;

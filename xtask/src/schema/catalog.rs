@@ -722,35 +722,43 @@ impl Queries {
                         CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END,
                         (SELECT pg_catalog.array_agg(i.inhparent ORDER BY i.inhseqno)
                            FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid),
-                        pg_catalog.obj_description(c.oid, 'pg_class')
+                        ds.description
                    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                   LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = c.oid
+                         AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = 0
                   WHERE {rel_user} AND c.relkind IN ('r', 'p', 'v', 'm')"
             ),
             columns: format!(
                 "SELECT a.attrelid, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
                         pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
-                        a.attislocal, {}, pg_catalog.col_description(a.attrelid, a.attnum)
+                        a.attislocal, {}, ds.description
                    FROM pg_catalog.pg_attribute a
                    JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
                    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                    LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                   LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = a.attrelid
+                         AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = a.attnum
                   WHERE {rel_user} AND c.relkind IN ('r', 'p', 'v', 'm') AND a.attnum > 0 AND NOT a.attisdropped
                   ORDER BY a.attrelid, a.attnum",
                 collation_sql("a.attcollation", "a.atttypid")
             ),
             constraints: "SELECT co.oid, co.conrelid, co.conname::text, co.contype::text,
                                  pg_catalog.pg_get_constraintdef(co.oid), co.convalidated, co.conislocal,
-                                 co.conindid, pg_catalog.obj_description(co.oid, 'pg_constraint')
+                                 co.conindid, ds.description
                             FROM pg_catalog.pg_constraint co
+                            LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = co.oid
+                                  AND ds.classoid = 'pg_catalog.pg_constraint'::regclass AND ds.objsubid = 0
                            WHERE co.conrelid <> 0 AND co.contype IN ('p', 'u', 'f', 'c', 'x')
                            ORDER BY co.conrelid, co.conname"
                 .to_string(),
             indexes: format!(
                 "SELECT i.indexrelid, i.indrelid, ci.relname::text, pg_catalog.pg_get_indexdef(i.indexrelid),
                         i.indisvalid, backs.conindid IS NOT NULL, h.inhrelid IS NOT NULL, i.indisclustered,
-                        pg_catalog.obj_description(i.indexrelid, 'pg_class')
+                        ds.description
                    FROM pg_catalog.pg_index i
                    JOIN pg_catalog.pg_class ci ON ci.oid = i.indexrelid
+                   LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = i.indexrelid
+                         AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = 0
                    JOIN pg_catalog.pg_namespace n ON n.oid = ci.relnamespace
                    LEFT JOIN (SELECT DISTINCT co.conindid, co.conrelid FROM pg_catalog.pg_constraint co
                                WHERE co.contype IN ('p', 'u', 'x')) backs
