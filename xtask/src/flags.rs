@@ -302,8 +302,9 @@ pub struct AdoptArgs {
     /// The legacy table, when more than one is found (`schema.name`).
     #[arg(long, value_name = "SCHEMA.NAME")]
     pub legacy_table: Option<String>,
-    /// Record even when the mapping is incomplete or drift shows the
-    /// database does not match the mapped migrations (needs --reason).
+    /// Record even when the mapping is incomplete, the legacy history has
+    /// failed or dirty rows, or drift shows the database does not match the
+    /// mapped migrations (needs --reason).
     #[arg(long, requires = "reason")]
     pub force: bool,
     /// Why (stored with each record).
