@@ -5,9 +5,7 @@
 //! without running them, after checking that the database holds what they
 //! build. The legacy table is only ever read.
 
-#[path = "adopt_legacy.rs"]
 pub mod legacy;
-#[path = "adopt_map.rs"]
 pub mod map;
 
 use anyhow::{bail, Context, Result};
