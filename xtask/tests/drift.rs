@@ -242,6 +242,13 @@ fn seed_scenarios_are_found_with_their_severity_and_the_catch_up_script_fixes_th
         "exists",
         "error",
     );
+    // Its columns and key go with it: one finding, not one per part.
+    assert!(r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["table"] != "service_ops.clinical_ops_poll_watermark"
+            || f["id"] == "table service_ops.clinical_ops_poll_watermark"));
     // TIMESTAMP where TIMESTAMPTZ is expected.
     let f = expect(
         "column service_ops.integration_poll_watermark.last_created_at",

@@ -765,15 +765,30 @@ pub fn compare(expected: &Catalog, actual: &Catalog, opts: &Options) -> Vec<Find
 }
 
 pub(crate) fn diff(e: &Model, a: &Model) -> Vec<Finding> {
+    // A table (or view) one side lacks is one finding: its columns,
+    // constraints, indexes, triggers and policies go with it.
+    let whole = |m: &Model, other: &Model| -> BTreeSet<String> {
+        m.objects
+            .iter()
+            .filter(|(k, o)| matches!(o.src, Src::Relation(_)) && !other.objects.contains_key(*k))
+            .map(|(_, o)| o.name.clone())
+            .collect()
+    };
+    let (gone, added) = (whole(e, a), whole(a, e));
+    let part_of = |o: &Obj, set: &BTreeSet<String>| {
+        !matches!(o.src, Src::Relation(_)) && o.table.as_ref().is_some_and(|t| set.contains(t))
+    };
     let missing: Vec<&String> = e
         .objects
-        .keys()
-        .filter(|k| !a.objects.contains_key(*k))
+        .iter()
+        .filter(|(k, o)| !a.objects.contains_key(*k) && !part_of(o, &gone))
+        .map(|(k, _)| k)
         .collect();
     let extra: Vec<&String> = a
         .objects
-        .keys()
-        .filter(|k| !e.objects.contains_key(*k))
+        .iter()
+        .filter(|(k, o)| !e.objects.contains_key(*k) && !part_of(o, &added))
+        .map(|(k, _)| k)
         .collect();
     // Rename leftovers: a missing and an extra object of one kind, on one
     // table, identical but for the name.
@@ -800,7 +815,13 @@ pub(crate) fn diff(e: &Model, a: &Model) -> Vec<Finding> {
     let mut out = Vec::new();
     let ids: BTreeSet<&String> = e.objects.keys().chain(a.objects.keys()).collect();
     for id in ids {
-        match (e.objects.get(id), a.objects.get(id)) {
+        let (eo, ao) = (e.objects.get(id), a.objects.get(id));
+        if eo.is_some_and(|o| ao.is_none() && part_of(o, &gone))
+            || ao.is_some_and(|o| eo.is_none() && part_of(o, &added))
+        {
+            continue;
+        }
+        match (eo, ao) {
             (Some(eo), None) => {
                 if let Some(x) = renamed.get(id) {
                     let xo = &a.objects[*x];

@@ -168,9 +168,23 @@ pub fn catch_up(
         .enumerate()
         .map(|(i, (_, u))| (unit_id(u), i))
         .collect();
+    // A table goes after the last of its own parts (its foreign keys come
+    // after the tables they reference).
+    let mut last_part: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, (_, u)) in a_ordered.iter().enumerate() {
+        if let Some(p) = &u.parent {
+            let e = last_part
+                .entry(format!("{} {}", p.kind.label(), p.qualified))
+                .or_insert(i);
+            *e = (*e).max(i);
+        }
+    }
     let drop_key = |f: &Finding| -> (std::cmp::Reverse<usize>, u8) {
         match position.get(&f.id) {
-            Some(p) => (std::cmp::Reverse(*p), 1),
+            Some(p) => (
+                std::cmp::Reverse((*p).max(last_part.get(&f.id).copied().unwrap_or(0))),
+                1,
+            ),
             None => (
                 std::cmp::Reverse(
                     f.table
