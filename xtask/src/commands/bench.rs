@@ -702,7 +702,8 @@ fn drift_once(
             expected.connect("touchpoint bench drift"),
             actual.connect("touchpoint bench drift")
         )?;
-        let (cat_a, cat_b) = tokio::try_join!(catalog::read(&a), catalog::read(&b))?;
+        let (cat_a, cat_b) =
+            tokio::try_join!(catalog::read_for_compare(&a), catalog::read_for_compare(&b))?;
         Ok(crate::drift::compare(
             &cat_a,
             &cat_b,
@@ -766,14 +767,14 @@ fn drift(tables: usize) -> Result<()> {
             db_b.connect("touchpoint bench drift")
         )?;
         tokio::try_join!(
-            crate::schema::catalog::read(&a),
-            crate::schema::catalog::read(&b)
+            crate::schema::catalog::read_for_compare(&a),
+            crate::schema::catalog::read_for_compare(&b)
         )
     })?;
     let read_one = time(5, || {
         crate::pg::block_on(async {
             let a = db_a.connect("touchpoint bench drift").await?;
-            crate::schema::catalog::read(&a).await
+            crate::schema::catalog::read_for_compare(&a).await
         })
     })?;
     let compare_only = time(5, || {

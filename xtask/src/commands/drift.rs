@@ -171,7 +171,11 @@ pub fn run(project: &Project, db: Option<&Database>, opts: &Options) -> Result<O
         match db {
             Some(db) => {
                 let client = db.connect("touchpoint drift").await?;
-                let cat = catalog::read(&client).await?;
+                let cat = if opts.script.is_some() {
+                    catalog::read(&client).await?
+                } else {
+                    catalog::read_for_compare(&client).await?
+                };
                 let set = match set {
                     Some(set) => {
                         let (set, note) = applied_set(&client, &opts.tracking, set).await?;

@@ -191,6 +191,8 @@ pub struct Constraint {
 pub struct Index {
     pub oid: Oid,
     pub name: String,
+    /// `pg_get_indexdef`; empty for an index that backs a constraint (the
+    /// constraint stands for it).
     pub definition: String,
     pub valid: bool,
     /// Enforces a primary key, unique or exclusion constraint.
@@ -256,20 +258,30 @@ impl Catalog {
 /// Reads the schema of the database `client` is connected to. The session
 /// must not be inside a transaction: the read opens (and ends) its own.
 pub async fn read(client: &Client) -> Result<Catalog> {
+    read_with(client, true).await
+}
+
+/// [`read`] without the dependencies between objects (`depends` stays
+/// empty): what comparing two schemas needs; only ordering DDL needs more.
+pub async fn read_for_compare(client: &Client) -> Result<Catalog> {
+    read_with(client, false).await
+}
+
+async fn read_with(client: &Client, dependencies: bool) -> Result<Catalog> {
     client
         .batch_execute(
             "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = ''",
         )
         .await
         .context("cannot open a read-only transaction to read the catalogs")?;
-    let catalog = read_in(client).await;
+    let catalog = read_in(client, dependencies).await;
     let ended = client.batch_execute("ROLLBACK").await;
     let catalog = catalog.context("cannot read the schema from the catalogs")?;
     ended?;
     Ok(catalog)
 }
 
-async fn read_in(c: &Client) -> Result<Catalog> {
+async fn read_in(c: &Client, dependencies: bool) -> Result<Catalog> {
     let q = Queries::new();
     // All queries are sent before the first answer is read (tokio-postgres
     // pipelines concurrent queries on one connection).
@@ -298,7 +310,13 @@ async fn read_in(c: &Client) -> Result<Catalog> {
         c.query(&q.policies, &[]),
         c.query(&q.grants, &[]),
         c.query(&q.functions, &[]),
-        c.query(&q.depends, &[]),
+        async {
+            if dependencies {
+                c.query(&q.depends, &[]).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
         c.query(&q.extension_members, &[]),
         c.query(&q.unmodelled, &[]),
     )?;
@@ -752,7 +770,8 @@ impl Queries {
                            ORDER BY co.conrelid, co.conname"
                 .to_string(),
             indexes: format!(
-                "SELECT i.indexrelid, i.indrelid, ci.relname::text, pg_catalog.pg_get_indexdef(i.indexrelid),
+                "SELECT i.indexrelid, i.indrelid, ci.relname::text,
+                        CASE WHEN backs.conindid IS NULL THEN pg_catalog.pg_get_indexdef(i.indexrelid) ELSE '' END,
                         i.indisvalid, backs.conindid IS NOT NULL, h.inhrelid IS NOT NULL, i.indisclustered,
                         ds.description
                    FROM pg_catalog.pg_index i

@@ -583,7 +583,7 @@ async fn drift_check(
     top: u32,
 ) -> Result<(Vec<Finding>, usize)> {
     let n = set.iter().filter(|m| m.name.number <= top).count();
-    let mut live = catalog::read(client)
+    let mut live = catalog::read_for_compare(client)
         .await
         .context("cannot read the database's schema for the drift check")?;
     let shadow = crate::commands::sync::shadow(project, opts.shadow_url.as_deref())?;
