@@ -404,7 +404,9 @@ impl<'a> Model<'a> {
                     });
                 }
             }
-            for c in &r.constraints {
+            // Constraints and indexes a partition inherits from its parent
+            // are the parent's: compared there.
+            for c in r.constraints.iter().filter(|c| c.is_local) {
                 let mut a = BTreeMap::new();
                 a.insert("type", constraint_type(c.kind).to_string());
                 a.insert(
@@ -423,7 +425,11 @@ impl<'a> Model<'a> {
                     src: Src::Constraint(r, c),
                 });
             }
-            for i in r.indexes.iter().filter(|i| !i.backs_constraint) {
+            for i in r
+                .indexes
+                .iter()
+                .filter(|i| !i.backs_constraint && !i.attached_to_parent)
+            {
                 let mut a = BTreeMap::new();
                 a.insert("definition", i.definition.clone());
                 if !i.valid {

@@ -129,6 +129,8 @@ pub fn catch_up(
         .collect();
     let (units, _) = render::units(expected);
     let unit_id = |u: &render::Unit| format!("{} {}", u.key.kind.label(), u.key.qualified);
+    let unit_sql: std::collections::HashMap<String, String> =
+        units.iter().map(|u| (unit_id(u), u.sql.clone())).collect();
     let wanted: Vec<render::Unit> = units
         .into_iter()
         .filter(|u| missing.contains(unit_id(u).as_str()))
@@ -235,7 +237,7 @@ pub fn catch_up(
             }
             Change::Changed => {
                 if let (Some(eo), Some(ao)) = (eo, ao) {
-                    if changed(&q, f, eo, ao, allow_drop, actual, &e, &mut out) {
+                    if changed(&q, f, eo, ao, allow_drop, actual, &e, &unit_sql, &mut out) {
                         out.fix(f);
                     }
                 }
@@ -531,6 +533,7 @@ fn changed(
     allow_drop: bool,
     actual: &Catalog,
     e: &Model,
+    units: &std::collections::HashMap<String, String>,
     out: &mut Out,
 ) -> bool {
     if f.aspect == "comment" {
@@ -575,13 +578,60 @@ fn changed(
                 },
                 eo.name
             ),
-            _ => return false,
+            Src::Trigger(r, t) => format!(
+                "TRIGGER {} ON {}",
+                q.ident(&t.name),
+                q.qualified(&r.schema, &r.name)
+            ),
+            Src::Policy(r, p) => format!(
+                "POLICY {} ON {}",
+                q.ident(&p.name),
+                q.qualified(&r.schema, &r.name)
+            ),
+            Src::Extension => format!("EXTENSION {}", eo.name),
         };
         let value = f.expected.as_deref().map_or("NULL".to_string(), literal);
         out.push(
             TABLE_SETTINGS,
             format!("-- {}\nCOMMENT ON {target} IS {value};\n", f.id),
         );
+        return true;
+    }
+    if f.aspect == "grants" {
+        let (on, want, have) = match (eo.src, ao.src) {
+            (Src::Relation(r), Src::Relation(x)) => {
+                (format!("TABLE {}", eo.name), &r.grants, &x.grants)
+            }
+            (Src::Sequence(r), Src::Sequence(x)) => {
+                (format!("SEQUENCE {}", eo.name), &r.grants, &x.grants)
+            }
+            _ => return false,
+        };
+        let mut sql = String::new();
+        let mut grantees: Vec<&String> =
+            want.iter().chain(have.iter()).map(|g| &g.grantee).collect();
+        grantees.sort();
+        grantees.dedup();
+        for grantee in grantees {
+            let w: Vec<_> = want.iter().filter(|g| &g.grantee == grantee).collect();
+            let h: Vec<_> = have.iter().filter(|g| &g.grantee == grantee).collect();
+            if w == h {
+                continue;
+            }
+            sql += &format!("REVOKE ALL ON {on} FROM {grantee};\n");
+            for g in w {
+                sql += &format!(
+                    "GRANT {} ON {on} TO {grantee}{};\n",
+                    g.privileges.join(", "),
+                    if g.with_grant_option {
+                        " WITH GRANT OPTION"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+        out.push(TABLE_SETTINGS, format!("-- {}\n{sql}", f.id));
         return true;
     }
     match (eo.src, f.aspect.as_str()) {
@@ -780,6 +830,59 @@ fn changed(
                     "-- {}\n-- RISK: drops and rebuilds the index; the table's writes wait while it builds.\n{}{def};\n",
                     f.id,
                     unless(&format!("NOT EXISTS ({differs})"), &format!("DROP INDEX {iq};"))
+                ),
+            );
+            true
+        }
+        (Src::Relation(r), "definition") if allow_drop => {
+            let what = if r.kind == RelKind::View {
+                "VIEW"
+            } else {
+                "MATERIALIZED VIEW"
+            };
+            let Some(unit) = units.get(&f.id) else {
+                return false;
+            };
+            let def = r.view_definition.as_deref().unwrap_or_default();
+            let done = format!(
+                "pg_catalog.pg_get_viewdef({}::regclass) = {}",
+                literal(&eo.name),
+                literal(def)
+            );
+            out.push(
+                LATER,
+                format!(
+                    "-- {}\n-- RISK: drops and re-creates the {}: a view that uses it makes this fail (nothing changes then).\n{}{}",
+                    f.id,
+                    what.to_lowercase(),
+                    unless(&done, &format!("DROP {what} {};", eo.name)),
+                    unit
+                ),
+            );
+            true
+        }
+        (Src::Function(func), "definition") if allow_drop => {
+            let kind = if func.kind == 'p' {
+                "PROCEDURE"
+            } else {
+                "FUNCTION"
+            };
+            let current = format!(
+                "pg_catalog.regexp_replace(pg_catalog.pg_get_functiondef({}::regprocedure), '[\\s;]+$', '')",
+                literal(&eo.name)
+            );
+            let create = literal(&func.definition);
+            let then = format!(
+                "BEGIN\n    EXECUTE {create};\nEXCEPTION WHEN invalid_function_definition THEN\n    -- a new return type or argument names: CREATE OR REPLACE cannot\n    EXECUTE {};\n    EXECUTE {create};\nEND;",
+                literal(&format!("DROP {kind} {}", eo.name))
+            );
+            out.push(
+                LATER,
+                format!(
+                    "-- {}\n-- RISK: replaces the {}; when its return type or argument names changed it is dropped first, and what uses it makes that fail.\n{}",
+                    f.id,
+                    kind.to_lowercase(),
+                    unless(&format!("{current} = {}", literal(&func.definition)), &then)
                 ),
             );
             true
