@@ -131,9 +131,16 @@ pub fn catch_up(
     let unit_id = |u: &render::Unit| format!("{} {}", u.key.kind.label(), u.key.qualified);
     let unit_sql: std::collections::HashMap<String, String> =
         units.iter().map(|u| (unit_id(u), u.sql.clone())).collect();
+    // Parts of a missing table (its foreign keys, indexes, triggers,
+    // policies) are not findings of their own but come with it.
     let wanted: Vec<render::Unit> = units
         .into_iter()
-        .filter(|u| missing.contains(unit_id(u).as_str()))
+        .filter(|u| {
+            missing.contains(unit_id(u).as_str())
+                || u.parent.as_ref().is_some_and(|p| {
+                    missing.contains(format!("{} {}", p.kind.label(), p.qualified).as_str())
+                })
+        })
         .collect();
     let (ordered, _) = render::order(wanted, |_| String::new());
     let mut rendered: BTreeSet<String> = BTreeSet::new();
@@ -867,9 +874,13 @@ fn changed(
             } else {
                 "FUNCTION"
             };
+            // By name and identity arguments: `::regprocedure` does not take
+            // argument names.
             let current = format!(
-                "pg_catalog.regexp_replace(pg_catalog.pg_get_functiondef({}::regprocedure), '[\\s;]+$', '')",
-                literal(&eo.name)
+                "(SELECT pg_catalog.regexp_replace(pg_catalog.pg_get_functiondef(p.oid), '[\\s;]+$', '') FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = {} AND p.proname = {} AND pg_catalog.pg_get_function_identity_arguments(p.oid) = {})",
+                literal(&func.schema),
+                literal(&func.name),
+                literal(&func.identity_arguments)
             );
             let create = literal(&func.definition);
             let then = format!(
