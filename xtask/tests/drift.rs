@@ -10,51 +10,17 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use support::{assert_code, psql, stderr, stdout, xtask, xtask_db};
+use support::{assert_code, migration, psql, stderr, stdout, write, xtask, xtask_db};
 use xtask::pg::connect::Database;
 use xtask::pg::Throwaway;
 use xtask::schema::roundtrip;
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, text).unwrap();
-}
-
-fn migration(nn: u32, title: &str, body: &str) -> String {
-    format!(
-        "-- ============================================================================
--- Migration: {title}
--- Date: 2026-11-{nn:02}
--- Issue: T-{nn}
---
--- PROBLEM: a test needs it.
--- SOLUTION: create it.
--- AFFECTED TABLES: none
---
--- SOURCE OF TRUTH SCHEMA UPDATED:
---   [ ] current_schema/XX_file.sql (Line N: description)
---
--- DOWNSTREAM UPDATES:
---   [ ] Bridge schemas updated (if applicable)
---   [ ] TypeScript types updated (if applicable)
---
--- TOUCHPOINTS:
---   [ ] Reviewed
---   [ ] Executed
---   [ ] Source of truth synced
--- ============================================================================
-
-{body}
-"
-    )
-}
 
 /// What the code expects (seed 000): the schema the migrations build.
 const EXPECTED: &str = "
 CREATE SCHEMA IF NOT EXISTS service_ops;
 CREATE TYPE service_ops.decision_status AS ENUM ('pending', 'approved', 'rejected');
 CREATE TABLE service_ops.message_status (message_status_id integer PRIMARY KEY, name text NOT NULL);
+GRANT SELECT ON service_ops.message_status TO PUBLIC;
 CREATE TABLE service_ops.workflow_instance (workflow_instance_id bigint PRIMARY KEY);
 CREATE TABLE service_ops.send_integration (
     message_id bigint PRIMARY KEY,
@@ -84,10 +50,15 @@ CREATE INDEX idx_send_integration_payload_gin ON service_ops.send_integration US
 CREATE TABLE service_ops.send_serviceops (
     decision_tracking_id uuid PRIMARY KEY,
     json_sent_to_integration boolean DEFAULT NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT now(),
+    sent_by text NOT NULL
 );
 CREATE INDEX idx_send_serviceops_json_sent ON service_ops.send_serviceops (decision_tracking_id, json_sent_to_integration) WHERE json_sent_to_integration IS NOT NULL;
-CREATE TABLE service_ops.clinical_ops_poll_watermark (id integer PRIMARY KEY, last_created_at timestamptz NOT NULL);
+CREATE TABLE service_ops.clinical_ops_poll_watermark (
+    id integer PRIMARY KEY,
+    last_created_at timestamptz NOT NULL,
+    decision service_ops.decision_status NOT NULL DEFAULT 'approved'
+);
 CREATE TABLE service_ops.integration_poll_watermark (id integer PRIMARY KEY, last_created_at timestamptz);
 CREATE TABLE service_ops.packet_decision (
     id bigint PRIMARY KEY,
@@ -102,7 +73,9 @@ const PRODUCTION: &str = "
 CREATE SCHEMA service_ops;
 CREATE TYPE service_ops.decision_status AS ENUM ('pending', 'failed');
 CREATE TABLE service_ops.message_status (message_status_id integer PRIMARY KEY, name text NOT NULL);
-CREATE TABLE service_ops.workflow_instance (workflow_instance_id bigint PRIMARY KEY);
+GRANT INSERT ON service_ops.message_status TO PUBLIC;
+-- No primary key: the foreign key to it needs one first.
+CREATE TABLE service_ops.workflow_instance (workflow_instance_id bigint NOT NULL);
 -- 9 of 15 columns, no foreign keys, one index under an old name.
 CREATE TABLE service_ops.send_integration (
     message_id bigint PRIMARY KEY,
@@ -131,6 +104,7 @@ CREATE TABLE service_ops.packet_decision (
 );
 INSERT INTO service_ops.integration_poll_watermark VALUES (1, '2025-10-01 12:00:00');
 INSERT INTO service_ops.packet_decision VALUES (1, 'pending', NULL, 'kept');
+INSERT INTO service_ops.send_serviceops VALUES ('00000000-0000-0000-0000-000000000001', now());
 ";
 
 fn seed_project() -> tempfile::TempDir {
@@ -282,6 +256,12 @@ fn seed_scenarios_are_found_with_their_severity_and_the_catch_up_script_fixes_th
         "not null",
         "error",
     );
+    expect(
+        "constraint service_ops.workflow_instance.workflow_instance_pkey",
+        "exists",
+        "error",
+    );
+    expect("table service_ops.message_status", "grants", "warning");
     // Only the database has it.
     expect(
         "index service_ops.idx_send_integration_adhoc",
@@ -326,6 +306,16 @@ fn seed_scenarios_are_found_with_their_severity_and_the_catch_up_script_fixes_th
         script.contains("type service_ops.decision_status: values changed"),
         "the enum rebuild is left: {script}"
     );
+    assert!(!script.lines().any(|l| l.starts_with("REVOKE")), "{script}");
+    // The default path is idempotent too: run it twice on a copy.
+    psql(&pg.url(), "CREATE DATABASE prod_kept TEMPLATE prod");
+    let kept_url = pg.url_for("prod_kept");
+    let first = psql_file(&kept_url, &kept);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let after_first = dump(&pg, "prod_kept");
+    let second = psql_file(&kept_url, &kept);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert_eq!(after_first, dump(&pg, "prod_kept"));
 
     // With --allow-drop: run it twice with psql as a DBA would.
     let file = dir.path().join("catch_up.sql");
@@ -334,6 +324,28 @@ fn seed_scenarios_are_found_with_their_severity_and_the_catch_up_script_fixes_th
     assert!(stdout(&out).contains("leaves 0"), "{}", stdout(&out));
     let first = psql_file(&url, &file);
     assert!(first.status.success(), "{}", stderr(&first));
+    // A NOT NULL column added to a table with rows cannot be NOT NULL yet:
+    // the script goes on, says so, and drift still reports it.
+    assert!(
+        stderr(&first).contains("service_ops.send_serviceops.sent_by holds NULL"),
+        "{}",
+        stderr(&first)
+    );
+    let out = run(&["--format", "json"]);
+    assert_code(&out, 1);
+    let left = json(&out);
+    assert_eq!(left["findings"].as_array().unwrap().len(), 1, "{left:#}");
+    finding(
+        &left,
+        "column service_ops.send_serviceops.sent_by",
+        "not null",
+    );
+    psql(
+        &url,
+        "UPDATE service_ops.send_serviceops SET sent_by = 'backfill'",
+    );
+    let again = psql_file(&url, &file);
+    assert!(again.status.success(), "{}", stderr(&again));
     let after_first = dump(&pg, "prod");
     let second = psql_file(&url, &file);
     assert!(second.status.success(), "{}", stderr(&second));
@@ -357,6 +369,14 @@ fn seed_scenarios_are_found_with_their_severity_and_the_catch_up_script_fixes_th
     assert_eq!(
         psql(&url, "SELECT is_active FROM service_ops.packet_decision"),
         "t"
+    );
+    // The new table uses a value the script added to the enum.
+    assert_eq!(
+        psql(
+            &url,
+            "SELECT column_default FROM information_schema.columns WHERE table_name = 'clinical_ops_poll_watermark' AND column_name = 'decision'"
+        ),
+        "'approved'::service_ops.decision_status"
     );
 }
 
@@ -572,4 +592,43 @@ fn corpus_slice_passes_the_drift_checks_it_is_known_to_pass() {
         text.contains("a against b agrees with pg_dump in 35,"),
         "{text}"
     );
+    // The catch-up script converges where it is known to (the others are
+    // the limits docs/drift.md lists).
+    assert!(text.contains("catch-up b -> a converges in 26;"), "{text}");
+}
+
+/// Bookkeeping is not schema: touchpoint's tracking table in a schema of its
+/// own, and another tool's tracking table, are never findings (so a
+/// catch-up script never drops them).
+#[test]
+fn tracking_tables_are_left_out_and_errors_exit_2() {
+    let pg = Throwaway::start().unwrap();
+    psql(&pg.url(), "CREATE DATABASE d");
+    let url = pg.url_for("d");
+    let dir = support::demo_project();
+    let tracking = ["--tracking-table", "ops.history"];
+    let mut apply = vec!["migration", "apply", "--no-stamp"];
+    apply.extend(tracking);
+    assert_code(&xtask_db(dir.path(), &url, &apply), 0);
+    psql(
+        &url,
+        "CREATE TABLE public.flyway_schema_history (installed_rank integer PRIMARY KEY, version varchar(50), description varchar(200) NOT NULL, type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum integer, installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(), execution_time integer NOT NULL, success boolean NOT NULL)",
+    );
+    let mut drift = vec!["migration", "drift", "--from", "migrations", "--shadow-url"];
+    let shadow = pg.url();
+    drift.push(&shadow);
+    drift.extend(tracking);
+    drift.extend(["--format", "json"]);
+    let out = xtask_db(dir.path(), &url, &drift);
+    assert_code(&out, 0);
+    let r = json(&out);
+    assert_eq!(r["findings"].as_array().unwrap().len(), 0, "{r:#}");
+
+    // Could not tell: exit 2, not 1 (which means drift).
+    let out = xtask_db(
+        dir.path(),
+        "postgresql://nobody@/d?host=/nonexistent-touchpoint-socket",
+        &["migration", "drift", "--from", "migrations"],
+    );
+    assert_code(&out, 2);
 }

@@ -8,7 +8,7 @@ mod support;
 use std::fs;
 use std::path::Path;
 
-use support::{assert_code, psql, stderr, stdout, xtask, xtask_db};
+use support::{assert_code, migration, psql, stderr, stdout, write, xtask, xtask_db};
 use xtask::pg::connect::Database;
 use xtask::pg::Throwaway;
 use xtask::schema::roundtrip;
@@ -232,41 +232,6 @@ fn every_object_kind_round_trips_and_extension_objects_stay_out() {
         "{:?}",
         rt.warnings
     );
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let p = dir.join(rel);
-    fs::create_dir_all(p.parent().unwrap()).unwrap();
-    fs::write(p, text).unwrap();
-}
-
-fn migration(nn: u32, title: &str, body: &str) -> String {
-    format!(
-        "-- ============================================================================
--- Migration: {title}
--- Date: 2026-11-{nn:02}
--- Issue: T-{nn}
---
--- PROBLEM: a test needs it.
--- SOLUTION: create it.
--- AFFECTED TABLES: none
---
--- SOURCE OF TRUTH SCHEMA UPDATED:
---   [ ] current_schema/XX_file.sql (Line N: description)
---
--- DOWNSTREAM UPDATES:
---   [ ] Bridge schemas updated (if applicable)
---   [ ] TypeScript types updated (if applicable)
---
--- TOUCHPOINTS:
---   [ ] Reviewed
---   [ ] Executed
---   [ ] Source of truth synced
--- ============================================================================
-
-{body}
-"
-    )
 }
 
 fn small_project() -> tempfile::TempDir {

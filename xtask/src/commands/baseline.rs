@@ -56,24 +56,15 @@ pub async fn baseline(project: &Project, db: &Database, opts: &Options) -> Resul
             if rows.iter().any(|r| r.version == m.name.stem) {
                 continue;
             }
-            client
-                .execute(
-                    &format!(
-                        "INSERT INTO {} (version, name, execution_time_ms, checksum, rollback_sql, applied_by, success, no_transaction, kind, note)
-                         VALUES ($1, $2, 0, $3, $4, current_user || ' (' || $5 || ')', true, $6, 'baseline', $7)",
-                        opts.table.sql()
-                    ),
-                    &[
-                        &m.name.stem,
-                        &m.name.slug,
-                        &m.checksum.to_string(),
-                        &m.rollback_sql().map(str::to_string),
-                        &os_user(),
-                        &m.no_transaction,
-                        &format!("baseline: {}", opts.reason.trim()),
-                    ],
-                )
-                .await?;
+            tracking::record_unrun(
+                &client,
+                &opts.table,
+                m,
+                "baseline",
+                &format!("baseline: {}", opts.reason.trim()),
+                &os_user(),
+            )
+            .await?;
             recorded.push(m);
         }
         client.batch_execute("COMMIT").await?;

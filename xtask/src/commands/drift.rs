@@ -156,7 +156,7 @@ pub fn run(project: &Project, db: Option<&Database>, opts: &Options) -> Result<O
         .into());
     }
     let want = |s: DriftSide| from.is_empty() || from.contains(&s);
-    let ignore = drift::Options {
+    let mut ignore = drift::Options {
         ignore_tables: vec![(opts.tracking.schema.clone(), opts.tracking.name.clone())],
     };
 
@@ -171,6 +171,13 @@ pub fn run(project: &Project, db: Option<&Database>, opts: &Options) -> Result<O
         match db {
             Some(db) => {
                 let client = db.connect("touchpoint drift").await?;
+                // Another tool's tracking table is bookkeeping, not schema
+                // (and a catch-up script must never drop it).
+                for found in super::adopt::legacy::find(&client, None).await? {
+                    ignore
+                        .ignore_tables
+                        .push((found.table.schema.clone(), found.table.name.clone()));
+                }
                 let cat = if opts.script.is_some() {
                     catalog::read(&client).await?
                 } else {

@@ -502,6 +502,17 @@ impl<'a> Model<'a> {
                 });
             }
         }
+        // A schema that holds nothing but left-out tables (a tracking table's
+        // own schema) is bookkeeping too.
+        for (schema, _) in &opts.ignore_tables {
+            if schema == "public" {
+                continue;
+            }
+            let prefix = format!("{}.", q.ident(schema));
+            if !objects.values().any(|o| o.name.starts_with(&prefix)) {
+                objects.remove(&format!("schema {}", q.ident(schema)));
+            }
+        }
         Model { objects }
     }
 }
@@ -754,6 +765,19 @@ fn severity(change: Change, aspect: &str, e: Option<&Obj>, a: Option<&Obj>) -> S
             }
             ("type", "kind" | "base" | "attributes") => Error,
             ("constraint", "type") => Error,
+            // A key or unique index that changed breaks ON CONFLICT as a
+            // missing one does.
+            ("constraint", "definition")
+                if matches!(get(e, "type").as_deref(), Some("primary key" | "unique")) =>
+            {
+                Error
+            }
+            ("index", "definition")
+                if get(e, "definition").is_some_and(|d| d.starts_with("CREATE UNIQUE"))
+                    || get(a, "definition").is_some_and(|d| d.starts_with("CREATE UNIQUE")) =>
+            {
+                Error
+            }
             ("view" | "materialized view", "definition") => Error,
             ("policy", _) => Error,
             ("table", "row level security" | "partition key" | "partition of" | "inherits") => {
@@ -970,12 +994,37 @@ pub fn three_way(
     let index = |v: Vec<Finding>| -> BTreeMap<(String, String), Finding> {
         v.into_iter().map(|f| (f.key(), f)).collect()
     };
-    let md = index(diff(&m, &d));
-    let sd = index(diff(&s, &d));
-    let ms = index(diff(&m, &s));
+    let (md, sd, ms) = (diff(&m, &d), diff(&s, &d), diff(&m, &s));
+    // Noise counts as agreement when deciding which side is the odd one
+    // out; a difference that is noise in every pair is reported as noise.
+    let real = |v: &[Finding]| index(v.iter().filter(|f| f.noise.is_none()).cloned().collect());
+    let noisy = |v: &[Finding]| index(v.iter().filter(|f| f.noise.is_some()).cloned().collect());
+    let (rmd, rsd, rms) = (real(&md), real(&sd), real(&ms));
+    let mut out = verdicts(&rmd, &rsd, &rms, &BTreeSet::new());
+    let taken: BTreeSet<(String, String)> = rmd
+        .keys()
+        .chain(rsd.keys())
+        .chain(rms.keys())
+        .cloned()
+        .collect();
+    out.extend(verdicts(&noisy(&md), &noisy(&sd), &noisy(&ms), &taken));
+    out
+}
+
+type Indexed = BTreeMap<(String, String), Finding>;
+
+/// The verdicts for the keys of three pairwise comparisons (migrations
+/// against database, current_schema/ against database, migrations against
+/// current_schema/), leaving out `skip`.
+fn verdicts(
+    md: &Indexed,
+    sd: &Indexed,
+    ms: &Indexed,
+    skip: &BTreeSet<(String, String)>,
+) -> Vec<Verdict> {
     let keys: BTreeSet<&(String, String)> = md.keys().chain(sd.keys()).chain(ms.keys()).collect();
     let mut out = Vec::new();
-    for k in keys {
+    for k in keys.into_iter().filter(|k| !skip.contains(*k)) {
         let (a, b, c) = (md.get(k), sd.get(k), ms.get(k));
         // Each pair that differs gives two sides' values; a pair that is
         // absent agrees.

@@ -46,22 +46,28 @@ impl Out {
     }
 }
 
-const CREATE: u8 = 0;
-const ENUM_VALUES: u8 = 1;
+// Sections, in the order they run. Enum values first: a table created
+// below may use a new value in a default or a check.
+const ENUM_VALUES: u8 = 0;
+const CREATE: u8 = 1;
 const COLUMNS: u8 = 2;
-const CONSTRAINTS: u8 = 3;
+/// Primary keys, unique and exclusion constraints: foreign keys need them.
+const KEYS: u8 = 3;
 const INDEXES: u8 = 4;
-const LATER: u8 = 5;
-const TABLE_SETTINGS: u8 = 6;
-const DROPS: u8 = 7;
-const KEPT: u8 = 8;
+/// Foreign keys and checks, after the keys and unique indexes they use.
+const CONSTRAINTS: u8 = 5;
+const LATER: u8 = 6;
+const TABLE_SETTINGS: u8 = 7;
+const DROPS: u8 = 8;
+const KEPT: u8 = 9;
 
 fn section_title(s: u8) -> &'static str {
     match s {
         CREATE => "Missing schemas, extensions, types, sequences, functions and tables",
-        ENUM_VALUES => "Missing enum values",
+        ENUM_VALUES => "Enum values",
+        KEYS => "Primary keys, unique and exclusion constraints",
         COLUMNS => "Columns: missing ones, then type, default and nullability",
-        CONSTRAINTS => "Constraints (foreign keys and checks: NOT VALID, then VALIDATE)",
+        CONSTRAINTS => "Foreign keys and checks (NOT VALID, then VALIDATE)",
         INDEXES => "Indexes",
         LATER => "Views, functions, triggers and policies",
         TABLE_SETTINGS => "Row level security and comments",
@@ -217,7 +223,11 @@ pub fn catch_up(
             .is_some_and(|t| missing.contains(format!("table {t}").as_str()))
     };
 
-    for f in &findings {
+    // A column's type before its default and nullability: the default is
+    // set again with the new type, and NULLs are filled with it.
+    let mut in_order: Vec<&Finding> = findings.iter().collect();
+    in_order.sort_by_key(|f| (f.id.clone(), f.aspect != "type"));
+    for f in in_order {
         let eo = e.objects.get(&f.id);
         let ao = a.objects.get(&f.id);
         match f.change {
@@ -244,7 +254,7 @@ pub fn catch_up(
             }
             Change::Changed => {
                 if let (Some(eo), Some(ao)) = (eo, ao) {
-                    if changed(&q, f, eo, ao, allow_drop, actual, &e, &unit_sql, &mut out) {
+                    if changed(&q, f, eo, ao, allow_drop, actual, &unit_sql, &mut out) {
                         out.fix(f);
                     }
                 }
@@ -270,7 +280,11 @@ pub fn catch_up(
          \\set ON_ERROR_STOP on\n\
          SELECT pg_catalog.set_config('search_path', '', false);\n\
          SET check_function_bodies = false;\n\
-         SET client_min_messages = warning;\n",
+         SET standard_conforming_strings = on;\n\
+         SET client_min_messages = warning;\n\
+         -- On a busy database, uncomment: a statement then fails after 5 s instead of queueing\n\
+         -- behind long transactions (and every query queued behind it); run the script again later.\n\
+         -- SET lock_timeout = '5s';\n",
         labels.actual,
         labels.expected,
         left.len()
@@ -351,12 +365,7 @@ fn missing_part(q: &Quoter, f: &Finding, eo: &Obj, out: &mut Out) -> bool {
                 f.id
             );
             if c.not_null && !filled {
-                sql += &format!(
-                    "-- RISK: SET NOT NULL scans {qn} under an ACCESS EXCLUSIVE lock and fails while a row holds NULL\n\
-                     -- (a table with rows: fill the column first, e.g. UPDATE {qn} SET {col} = ... WHERE {col} IS NULL).\n\
-                     ALTER TABLE {qn} ALTER COLUMN {col} SET NOT NULL;\n",
-                    col = q.ident(&c.name)
-                );
+                sql += &set_not_null(q, &qn, &c.name);
             }
             out.push(COLUMNS, sql);
             true
@@ -397,7 +406,14 @@ fn missing_part(q: &Quoter, f: &Finding, eo: &Obj, out: &mut Out) -> bool {
                     )
                 )
             };
-            out.push(CONSTRAINTS, sql);
+            out.push(
+                if matches!(c.kind, 'f' | 'c') {
+                    CONSTRAINTS
+                } else {
+                    KEYS
+                },
+                sql,
+            );
             true
         }
         Src::Index(_, i) if i.valid => {
@@ -409,7 +425,14 @@ fn missing_part(q: &Quoter, f: &Finding, eo: &Obj, out: &mut Out) -> bool {
                     "CREATE UNIQUE INDEX IF NOT EXISTS ",
                     1,
                 );
-            out.push(INDEXES, format!("-- {}\n{def};\n", f.id));
+            out.push(
+                INDEXES,
+                format!(
+                    "-- {}\n-- RISK: blocks writes to the table while the index builds; on a busy table run it\n\
+                     -- by hand as CREATE INDEX CONCURRENTLY first (this statement then does nothing).\n{def};\n",
+                    f.id
+                ),
+            );
             true
         }
         _ => false,
@@ -539,7 +562,6 @@ fn changed(
     ao: &Obj,
     allow_drop: bool,
     actual: &Catalog,
-    e: &Model,
     units: &std::collections::HashMap<String, String>,
     out: &mut Out,
 ) -> bool {
@@ -614,32 +636,62 @@ fn changed(
             }
             _ => return false,
         };
-        let mut sql = String::new();
-        let mut grantees: Vec<&String> =
-            want.iter().chain(have.iter()).map(|g| &g.grantee).collect();
-        grantees.sort();
-        grantees.dedup();
-        for grantee in grantees {
-            let w: Vec<_> = want.iter().filter(|g| &g.grantee == grantee).collect();
-            let h: Vec<_> = have.iter().filter(|g| &g.grantee == grantee).collect();
-            if w == h {
-                continue;
-            }
-            sql += &format!("REVOKE ALL ON {on} FROM {grantee};\n");
-            for g in w {
-                sql += &format!(
-                    "GRANT {} ON {on} TO {grantee}{};\n",
-                    g.privileges.join(", "),
-                    if g.with_grant_option {
-                        " WITH GRANT OPTION"
-                    } else {
-                        ""
-                    }
+        // (grantee, privilege) -> with grant option
+        let flat = |gs: &[crate::schema::catalog::Grant]| -> BTreeMap<(String, String), bool> {
+            gs.iter()
+                .flat_map(|g| {
+                    g.privileges
+                        .iter()
+                        .map(move |p| ((g.grantee.clone(), p.clone()), g.with_grant_option))
+                })
+                .collect()
+        };
+        let (w, h) = (flat(want), flat(have));
+        let mut grants = String::new();
+        for ((grantee, privilege), option) in &w {
+            if h.get(&(grantee.clone(), privilege.clone())) != Some(option) {
+                grants += &format!(
+                    "GRANT {privilege} ON {on} TO {grantee}{};\n",
+                    if *option { " WITH GRANT OPTION" } else { "" }
                 );
             }
         }
-        out.push(TABLE_SETTINGS, format!("-- {}\n{sql}", f.id));
-        return true;
+        let mut revokes = String::new();
+        for ((grantee, privilege), option) in &h {
+            match w.get(&(grantee.clone(), privilege.clone())) {
+                None => revokes += &format!("REVOKE {privilege} ON {on} FROM {grantee};\n"),
+                Some(false) if *option => {
+                    revokes +=
+                        &format!("REVOKE GRANT OPTION FOR {privilege} ON {on} FROM {grantee};\n")
+                }
+                _ => {}
+            }
+        }
+        if !grants.is_empty() {
+            out.push(TABLE_SETTINGS, format!("-- {}\n{grants}", f.id));
+        }
+        if revokes.is_empty() {
+            return true;
+        }
+        if allow_drop {
+            out.drops.push((
+                (std::cmp::Reverse(usize::MAX), 0),
+                format!(
+                    "-- {}\n-- RISK: roles lose these privileges; what they run with them fails.\n{revokes}",
+                    f.id
+                ),
+            ));
+            return true;
+        }
+        out.push(
+            KEPT,
+            format!(
+                "-- {}: privileges only the database grants (would be: {})\n",
+                f.id,
+                revokes.trim_end().replace('\n', " ")
+            ),
+        );
+        return false;
     }
     match (eo.src, f.aspect.as_str()) {
         (Src::Column(r, c), "type") => {
@@ -709,14 +761,13 @@ fn changed(
             let sql = if c.not_null {
                 let fill = match &c.default {
                     Some(_) => format!(
-                        "-- Rows holding NULL get the column's default first.\nUPDATE {qn} SET {col} = DEFAULT WHERE {col} IS NULL;\n"
+                        "-- Rows holding NULL get the column's default first.\n\
+                         -- RISK: updates those rows (row locks; on a big table, batch it by hand first).\n\
+                         UPDATE {qn} SET {col} = DEFAULT WHERE {col} IS NULL;\n"
                     ),
                     None => String::new(),
                 };
-                format!(
-                    "{fill}-- RISK: scans {qn} under an ACCESS EXCLUSIVE lock and fails while a row holds NULL.\n\
-                     ALTER TABLE {qn} ALTER COLUMN {col} SET NOT NULL;\n"
-                )
+                format!("{fill}{}", set_not_null(q, &qn, &c.name))
             } else {
                 format!("ALTER TABLE {qn} ALTER COLUMN {col} DROP NOT NULL;\n")
             };
@@ -778,7 +829,7 @@ fn changed(
             );
             true
         }
-        (Src::Type(t), "values") => enum_values(q, f, t, ao, allow_drop, actual, e, out),
+        (Src::Type(t), "values") => enum_values(q, f, t, ao, allow_drop, actual, out),
         (Src::Constraint(r, c), "validated") if c.validated => {
             let qn = q.qualified(&r.schema, &r.name);
             out.push(
@@ -801,18 +852,27 @@ fn changed(
                 literal(&c.name),
                 literal(&c.definition)
             );
+            let checked_later = matches!(c.kind, 'f' | 'c');
             let mut sql = format!(
-                "-- {}\n-- RISK: replaces the constraint: between the two statements the old rule is gone.\n{}",
+                "-- {}\n-- RISK: replaces the constraint{}.\n{}",
                 f.id,
+                if checked_later {
+                    ": between the two statements the old rule is gone"
+                } else {
+                    ": builds its index under an ACCESS EXCLUSIVE lock and fails on duplicates"
+                },
                 unless(
                     &format!("NOT EXISTS ({differs})"),
-                    &format!("ALTER TABLE {qn} DROP CONSTRAINT {name};\nALTER TABLE {qn} ADD CONSTRAINT {name} {def} NOT VALID;")
+                    &format!(
+                        "ALTER TABLE {qn} DROP CONSTRAINT {name};\nALTER TABLE {qn} ADD CONSTRAINT {name} {def}{};",
+                        if checked_later { " NOT VALID" } else { "" }
+                    )
                 )
             );
-            if c.validated {
+            if c.validated && checked_later {
                 sql += &format!("ALTER TABLE {qn} VALIDATE CONSTRAINT {name};\n");
             }
-            out.push(CONSTRAINTS, sql);
+            out.push(if checked_later { CONSTRAINTS } else { KEYS }, sql);
             true
         }
         (Src::Index(r, i), "definition") if allow_drop => {
@@ -899,7 +959,7 @@ fn changed(
             true
         }
         (Src::Relation(r), "definition") if r.kind == RelKind::View => {
-            let (opts, check) = view_parts(&r.options);
+            let (opts, check) = render::view_options(&r.options);
             out.push(
                 LATER,
                 format!(
@@ -999,24 +1059,6 @@ fn changed(
     }
 }
 
-fn view_parts(options: &[String]) -> (String, String) {
-    let mut check = String::new();
-    let mut rest = Vec::new();
-    for o in options {
-        match o.as_str() {
-            "check_option=local" => check = "\n  WITH LOCAL CHECK OPTION".to_string(),
-            "check_option=cascaded" => check = "\n  WITH CASCADED CHECK OPTION".to_string(),
-            _ => rest.push(o.clone()),
-        }
-    }
-    let opts = if rest.is_empty() {
-        String::new()
-    } else {
-        format!(" WITH ({})", rest.join(", "))
-    };
-    (opts, check)
-}
-
 /// An enum's values: missing ones added in place (ADD VALUE IF NOT EXISTS
 /// BEFORE / AFTER a neighbour); extra ones or another order need the type
 /// rebuilt, which only `allow_drop` does.
@@ -1028,7 +1070,6 @@ fn enum_values(
     ao: &Obj,
     allow_drop: bool,
     actual: &Catalog,
-    e: &Model,
     out: &mut Out,
 ) -> bool {
     let TypeKind::Enum { labels: want } = &t.kind else {
@@ -1093,76 +1134,82 @@ fn enum_values(
         );
         return false;
     }
-    // Columns of the actual side that use the type (or an array of it).
-    let mut then = format!(
-        "ALTER TYPE {qn} RENAME TO {};\nCREATE TYPE {qn} AS ENUM ({});\n",
-        q.ident(&format!("{}__touchpoint_old", t.name)),
-        want.iter()
-            .map(|l| literal(l))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let mut users = Vec::new();
-    for r in &actual.relations {
-        if !matches!(r.kind, RelKind::Table | RelKind::PartitionedTable) || r.partition_of.is_some()
-        {
-            continue;
-        }
-        let rq = q.qualified(&r.schema, &r.name);
-        for c in &r.columns {
-            let array = c.type_name == format!("{qn}[]");
-            if c.type_name != qn && !array {
-                continue;
-            }
-            let col = q.ident(&c.name);
-            if c.default.is_some() {
-                then += &format!("ALTER TABLE {rq} ALTER COLUMN {col} DROP DEFAULT;\n");
-            }
-            let cast = if array {
-                format!("{col}::text[]::{qn}[]")
-            } else {
-                format!("{col}::text::{qn}")
-            };
-            then += &format!(
-                "ALTER TABLE {rq} ALTER COLUMN {col} TYPE {} USING {cast};\n",
-                c.type_name
-            );
-            let wanted_default = e
-                .objects
-                .get(&format!("column {rq}.{col}"))
-                .and_then(|o| o.aspects.get("default"));
-            if let Some(d) = wanted_default {
-                then += &format!("ALTER TABLE {rq} ALTER COLUMN {col} SET DEFAULT {d};\n");
-            }
-            users.push(format!("{rq}.{col}"));
-        }
-    }
-    then += &format!(
-        "DROP TYPE {};",
-        q.qualified(&t.schema, &format!("{}__touchpoint_old", t.name))
-    );
+    // The columns are found when the script runs, so that tables it
+    // created above, and columns added since it was written, are converted
+    // too. A domain or composite type over the enum makes DROP TYPE fail
+    // and the whole block changes nothing.
+    let old = q.qualified(&t.schema, &format!("{}__touchpoint_old", t.name));
+    let labels = want
+        .iter()
+        .map(|l| literal(l))
+        .collect::<Vec<_>>()
+        .join(", ");
     let current = format!(
         "SELECT pg_catalog.array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = {}::regtype",
         literal(&qn)
     );
-    let wanted = format!(
-        "ARRAY[{}]::text[]",
-        want.iter()
-            .map(|l| literal(l))
-            .collect::<Vec<_>>()
-            .join(", ")
+    let users: Vec<String> = actual
+        .relations
+        .iter()
+        .flat_map(|r| {
+            let rq = q.qualified(&r.schema, &r.name);
+            r.columns
+                .iter()
+                .filter(|c| c.type_name == qn || c.type_name == format!("{qn}[]"))
+                .map(move |c| format!("{rq}.{}", q.ident(&c.name)))
+        })
+        .collect();
+    let block = format!(
+        "DO $do$\nDECLARE\n    col record;\nBEGIN\n    IF ({current}) IS NOT DISTINCT FROM ARRAY[{labels}]::text[] THEN\n        RETURN;\n    END IF;\n\
+         \x20   ALTER TYPE {qn} RENAME TO {old_name};\n    CREATE TYPE {qn} AS ENUM ({labels});\n\
+         \x20   FOR col IN\n        SELECT a.attrelid::regclass::text AS tbl, pg_catalog.quote_ident(a.attname) AS name,\n\
+         \x20              a.atttypid = {old_lit}::regtype AS scalar, pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS def\n\
+         \x20         FROM pg_catalog.pg_attribute a\n\
+         \x20         JOIN pg_catalog.pg_class c ON c.oid = a.attrelid AND c.relkind IN ('r', 'p')\n\
+         \x20         LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum\n\
+         \x20        WHERE a.atttypid IN ({old_lit}::regtype, {old_array}::regtype) AND NOT a.attisdropped AND a.attinhcount = 0\n\
+         \x20   LOOP\n\
+         \x20       IF col.def IS NOT NULL THEN\n\
+         \x20           EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', col.tbl, col.name);\n\
+         \x20       END IF;\n\
+         \x20       EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::text%s::%s', col.tbl, col.name,\n\
+         \x20           CASE WHEN col.scalar THEN {qn_lit} ELSE {qn_array} END, col.name,\n\
+         \x20           CASE WHEN col.scalar THEN '' ELSE '[]' END, CASE WHEN col.scalar THEN {qn_lit} ELSE {qn_array} END);\n\
+         \x20       IF col.def IS NOT NULL THEN\n\
+         \x20           EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', col.tbl, col.name,\n\
+         \x20               pg_catalog.replace(col.def, {old_lit}, {qn_lit}));\n\
+         \x20       END IF;\n\
+         \x20   END LOOP;\n    DROP TYPE {old};\nEND\n$do$;\n",
+        old_name = q.ident(&format!("{}__touchpoint_old", t.name)),
+        old_lit = literal(&old),
+        old_array = literal(&format!("{old}[]")),
+        qn_lit = literal(&qn),
+        qn_array = literal(&format!("{qn}[]")),
     );
     out.push(
         ENUM_VALUES,
         format!(
-            "-- {}: rebuilt without {}{}\n-- RISK: rewrites {} under ACCESS EXCLUSIVE locks; a row holding a removed value makes the conversion\n\
-             -- fail (nothing changes then): map those rows to a kept value first.\n{}",
+            "-- {}: rebuilt without {}{}\n-- RISK: rewrites every table with a column of the type (now: {}) under ACCESS EXCLUSIVE locks;\n\
+             -- a row holding a removed value makes the conversion fail (nothing changes then): map those rows to a kept value first.\n{block}",
             f.id,
             if removed.is_empty() { "the old order".to_string() } else { removed.join(", ") },
             if removed.is_empty() { "" } else { " and in the migrations' order" },
             if users.is_empty() { "no column".to_string() } else { users.join(", ") },
-            unless(&format!("({current}) IS NOT DISTINCT FROM {wanted}"), &then)
         ),
     );
     true
+}
+
+/// `SET NOT NULL`, only when no row holds NULL: otherwise a warning, the
+/// script goes on, and drift still reports the column.
+fn set_not_null(q: &Quoter, qn: &str, column: &str) -> String {
+    let col = q.ident(column);
+    format!(
+        "-- RISK: SET NOT NULL scans {qn} under an ACCESS EXCLUSIVE lock. While a row holds NULL it is\n\
+         -- skipped with a warning: fill those rows, then run the script again.\n\
+         DO $do$\nBEGIN\n    IF EXISTS (SELECT 1 FROM {qn} WHERE {col} IS NULL) THEN\n        \
+         RAISE WARNING 'left: % holds NULL in some rows; fill them, then run the script again', {};\n    \
+         ELSE\n        ALTER TABLE {qn} ALTER COLUMN {col} SET NOT NULL;\n    END IF;\nEND\n$do$;\n",
+        literal(&format!("{qn}.{col}"))
+    )
 }

@@ -199,6 +199,40 @@ pub fn success_sql(table: &TableName, version: &str, execution_time_ms: &str) ->
     )
 }
 
+/// Records `m` as applied without running it (`baseline`, `adopt`): the
+/// checksum and rollback SQL `apply` would record, no execution time,
+/// `applied_by` the database user and `os_user`.
+pub async fn record_unrun(
+    client: &Client,
+    table: &TableName,
+    m: &crate::migration::Migration,
+    kind: &str,
+    note: &str,
+    os_user: &str,
+) -> Result<()> {
+    client
+        .execute(
+            &format!(
+                "INSERT INTO {} (version, name, execution_time_ms, checksum, rollback_sql, applied_by, success, no_transaction, kind, note)
+                 VALUES ($1, $2, 0, $3, $4, current_user || ' (' || $5 || ')', true, $6, $7, $8)",
+                table.sql()
+            ),
+            &[
+                &m.name.stem,
+                &m.name.slug,
+                &m.checksum.to_string(),
+                &m.rollback_sql().map(str::to_string),
+                &os_user,
+                &m.no_transaction,
+                &kind,
+                &note,
+            ],
+        )
+        .await
+        .with_context(|| format!("cannot record {} in {table}", m.name.stem))?;
+    Ok(())
+}
+
 /// Forgets a record (after its rollback ran).
 pub fn delete_sql(table: &TableName, version: &str) -> String {
     format!("DELETE FROM {} WHERE version = {version}", table.sql())

@@ -684,7 +684,7 @@ fn inline_constraint(c: &Constraint) -> bool {
 }
 
 /// `WITH (...)` options and the `WITH ... CHECK OPTION` clause of a view.
-fn view_options(options: &[String]) -> (String, String) {
+pub fn view_options(options: &[String]) -> (String, String) {
     let mut check = String::new();
     let mut rest = Vec::new();
     for o in options {

@@ -83,3 +83,40 @@ pub fn psql(url: &str, sql: &str) -> String {
     );
     String::from_utf8_lossy(&o.stdout).trim().to_string()
 }
+
+/// Writes `text` to `dir/rel`, creating directories.
+pub fn write(dir: &Path, rel: &str, text: &str) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+/// A migration file with an empty header checklist and `body`.
+pub fn migration(nn: u32, title: &str, body: &str) -> String {
+    format!(
+        "-- ============================================================================
+-- Migration: {title}
+-- Date: 2026-11-{nn:02}
+-- Issue: T-{nn}
+--
+-- PROBLEM: a test needs it.
+-- SOLUTION: create it.
+-- AFFECTED TABLES: none
+--
+-- SOURCE OF TRUTH SCHEMA UPDATED:
+--   [ ] current_schema/XX_file.sql (Line N: description)
+--
+-- DOWNSTREAM UPDATES:
+--   [ ] Bridge schemas updated (if applicable)
+--   [ ] TypeScript types updated (if applicable)
+--
+-- TOUCHPOINTS:
+--   [ ] Reviewed
+--   [ ] Executed
+--   [ ] Source of truth synced
+-- ============================================================================
+
+{body}
+"
+    )
+}

@@ -375,25 +375,7 @@ async fn record(
             }
         }
         for ((m, _), note) in todo.iter().zip(&notes) {
-            client
-                .execute(
-                    &format!(
-                        "INSERT INTO {} (version, name, execution_time_ms, checksum, rollback_sql, applied_by, success, no_transaction, kind, note)
-                         VALUES ($1, $2, 0, $3, $4, current_user || ' (' || $5 || ')', true, $6, 'adopt', $7)",
-                        opts.table.sql()
-                    ),
-                    &[
-                        &m.name.stem,
-                        &m.name.slug,
-                        &m.checksum.to_string(),
-                        &m.rollback_sql().map(str::to_string),
-                        &os_user(),
-                        &m.no_transaction,
-                        note,
-                    ],
-                )
-                .await
-                .with_context(|| format!("cannot record {} in {}", m.name.stem, opts.table))?;
+            tracking::record_unrun(client, &opts.table, m, "adopt", note, &os_user()).await?;
         }
         client.batch_execute("COMMIT").await?;
         anyhow::Ok(())
