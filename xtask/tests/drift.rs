@@ -632,3 +632,64 @@ fn tracking_tables_are_left_out_and_errors_exit_2() {
     );
     assert_code(&out, 2);
 }
+
+/// A database with migrations still to apply differs from current_schema/
+/// (which follows every file) by exactly those: a note, not drift.
+#[test]
+fn pending_migrations_are_not_drift() {
+    let pg = Throwaway::start().unwrap();
+    psql(&pg.url(), "CREATE DATABASE d");
+    let url = pg.url_for("d");
+    let dir = support::demo_project();
+    assert_code(
+        &xtask_db(
+            dir.path(),
+            &url,
+            &["migration", "apply", "--no-stamp", "--target", "9"],
+        ),
+        0,
+    );
+    assert_code(
+        &xtask(
+            dir.path(),
+            &[
+                "migration",
+                "sync",
+                "--from",
+                "migrations",
+                "--shadow-url",
+                &pg.url(),
+                "--no-downstream",
+            ],
+        ),
+        0,
+    );
+    let out = xtask_db(
+        dir.path(),
+        &url,
+        &["migration", "drift", "--shadow-url", &pg.url()],
+    );
+    assert_code(&out, 0);
+    assert!(
+        stderr(&out).contains("1 migration(s) in migrations/ are not applied"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("come from the migrations not applied yet"),
+        "{}",
+        stderr(&out)
+    );
+    // Applied, the database matches both.
+    assert_code(
+        &xtask_db(dir.path(), &url, &["migration", "apply", "--no-stamp"]),
+        0,
+    );
+    let out = xtask_db(
+        dir.path(),
+        &url,
+        &["migration", "drift", "--shadow-url", &pg.url()],
+    );
+    assert_code(&out, 0);
+    assert!(!stderr(&out).contains("not applied"), "{}", stderr(&out));
+}

@@ -167,6 +167,7 @@ pub fn run(project: &Project, db: Option<&Database>, opts: &Options) -> Result<O
     } else {
         None
     };
+    let every_file = set.clone().unwrap_or_default();
     let (db_read, set) = crate::pg::block_on(async {
         match db {
             Some(db) => {
@@ -204,6 +205,7 @@ pub fn run(project: &Project, db: Option<&Database>, opts: &Options) -> Result<O
         }
     })?;
     let shadow = sync::shadow(project, opts.shadow_url.as_deref())?;
+    let pending = set.as_ref().is_some_and(|s| s.len() < every_file.len());
     if let Some(set) = set {
         let cat = sync::replay(project, &shadow, &set, &[set.len()])?
             .pop()
@@ -269,6 +271,39 @@ pub fn run(project: &Project, db: Option<&Database>, opts: &Options) -> Result<O
             })
             .collect()
     };
+
+    // current_schema/ follows every file; a database with migrations still
+    // to apply differs from it by exactly those. They are not drift.
+    let mut explained: Vec<Verdict> = Vec::new();
+    let mut verdicts = verdicts;
+    if sides.len() == 3 && pending {
+        let full = sync::replay(project, &shadow, &every_file, &[every_file.len()])?
+            .pop()
+            .expect("one catalog");
+        let differs: std::collections::BTreeSet<(String, String)> =
+            drift::compare(&full, &sides[2].catalog, &ignore)
+                .into_iter()
+                .map(|f| (f.id, f.aspect))
+                .collect();
+        let (stay, moved): (Vec<Verdict>, Vec<Verdict>) = verdicts.into_iter().partition(|v| {
+            v.odd_one != Some(Side::Schema)
+                || differs.contains(&(v.finding.id.clone(), v.finding.aspect.clone()))
+        });
+        verdicts = stay;
+        explained = moved;
+    }
+    if !explained.is_empty() {
+        notes.push(format!(
+            "{} difference(s) between the database and current_schema/ come from the migrations not applied yet (`cargo xtask migration apply`): {}",
+            explained.len(),
+            explained
+                .iter()
+                .take(5)
+                .map(|v| format!("{} {}", v.finding.id, v.finding.what()))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
 
     let script_note = match &opts.script {
         Some(path) => {
