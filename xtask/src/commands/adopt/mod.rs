@@ -306,6 +306,17 @@ async fn record(
         .partition(|(m, _)| rows.iter().any(|r| r.version == m.name.stem));
     let top = plan.records.last().map(|(m, _)| m.name.number);
     if todo.is_empty() {
+        // A run whose stamping failed left records without stamps.
+        if opts.stamp {
+            for (m, _) in &already {
+                let same = rows
+                    .iter()
+                    .any(|r| r.version == m.name.stem && r.checksum == m.checksum.to_string());
+                if same {
+                    project.stamp(m, Touchpoint::Executed, opts.today)?;
+                }
+            }
+        }
         if opts.format == Format::Json {
             print_json(opts, legacy, &[], &already, &[]);
         } else {
@@ -390,7 +401,14 @@ async fn record(
     }
     if opts.stamp {
         for (m, _) in &todo {
-            project.stamp(m, Touchpoint::Executed, opts.today)?;
+            project
+                .stamp(m, Touchpoint::Executed, opts.today)
+                .with_context(|| {
+                    format!(
+                        "the records are in {}; ticking the Executed stamp of {} failed (run adopt again: it ticks the stamps of what is recorded)",
+                        opts.table, m.name.stem
+                    )
+                })?;
         }
     }
     if opts.format == Format::Json {
