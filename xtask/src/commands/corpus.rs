@@ -169,17 +169,7 @@ fn run_sync(opts: &Options, cases: &[PathBuf]) -> Result<Outcome> {
         }
     }
     let total = tally.passed + tally.failed.len();
-    for (label, why) in tally.failed.iter().take(opts.show) {
-        println!("FAIL {label}");
-        for w in why {
-            println!("    {w}");
-        }
-    }
-    if opts.show > 0 {
-        for (label, why) in &tally.skipped_load {
-            println!("skip {label}: {why}");
-        }
-    }
+    print_cases(&tally.failed, &tally.skipped_load, opts.show);
     println!(
         "sync round trip on {} corpus cases ({} schemas): {} passed, {} failed ({:.1}% of those that load pass; {} of the failures hold kinds sync reports as not modelled, {} do not); skipped: {} do not load on PostgreSQL {version}, {} need a newer server; {:.1} s",
         cases.len(),
@@ -420,17 +410,7 @@ fn run_drift(opts: &Options, cases: &[PathBuf]) -> Result<Outcome> {
             t.failed.push((name, why));
         }
     }
-    for (label, why) in t.failed.iter().take(opts.show) {
-        println!("FAIL {label}");
-        for w in why {
-            println!("    {w}");
-        }
-    }
-    if opts.show > 0 {
-        for (label, why) in &t.skipped_load {
-            println!("skip {label}: {why}");
-        }
-    }
+    print_cases(&t.failed, &t.skipped_load, opts.show);
     let ran = t.cases - t.skipped_load.len() - t.skipped_version;
     println!(
         "drift on {} corpus cases ({ran} ran): a against a clean in {}, a against b agrees with pg_dump in {}, catch-up b -> a converges in {}; {} failed ({} of them hold kinds drift does not model); skipped: {} do not load on PostgreSQL {version}, {} need a newer server; {:.1} s",
@@ -449,6 +429,22 @@ fn run_drift(opts: &Options, cases: &[PathBuf]) -> Result<Outcome> {
     } else {
         Outcome::Findings
     })
+}
+
+/// The first `show` failures with their reasons, and (unless `show` is 0)
+/// every case skipped because it does not load.
+fn print_cases(failed: &[(String, Vec<String>)], skipped: &[(String, String)], show: usize) {
+    for (label, why) in failed.iter().take(show) {
+        println!("FAIL {label}");
+        for w in why {
+            println!("    {w}");
+        }
+    }
+    if show > 0 {
+        for (label, why) in skipped {
+            println!("skip {label}: {why}");
+        }
+    }
 }
 
 /// `../shared/corpus/pg-delta/corpus` beside the repository.
