@@ -121,26 +121,34 @@ pub fn replay(
     set: &[Migration],
     prefixes: &[usize],
 ) -> Result<Vec<Catalog>> {
+    crate::pg::block_on(replay_async(project, shadow, set, prefixes))
+}
+
+/// [`replay`], for callers already inside a runtime.
+pub async fn replay_async(
+    project: &Project,
+    shadow: &Database,
+    set: &[Migration],
+    prefixes: &[usize],
+) -> Result<Vec<Catalog>> {
     let display = |m: &Migration| project.display_path(&m.name.file_name());
-    crate::pg::block_on(async {
-        let admin = shadow
-            .connect("touchpoint sync")
-            .await
-            .context("cannot reach the server to replay the migrations on")?;
-        let mut out = Vec::new();
-        for &n in prefixes {
-            let history: Vec<&Migration> = set[..n].iter().collect();
-            let db = dynamic::replayed(&admin, shadow, &history, &display, "sync").await?;
-            let result = async {
-                let client = shadow.with_dbname(&db).connect("touchpoint sync").await?;
-                catalog::read(&client).await
-            }
-            .await;
-            dynamic::drop_database(&admin, &db).await;
-            out.push(result?);
+    let admin = shadow
+        .connect("touchpoint sync")
+        .await
+        .context("cannot reach the server to replay the migrations on")?;
+    let mut out = Vec::new();
+    for &n in prefixes {
+        let history: Vec<&Migration> = set[..n].iter().collect();
+        let db = dynamic::replayed(&admin, shadow, &history, &display, "sync").await?;
+        let result = async {
+            let client = shadow.with_dbname(&db).connect("touchpoint sync").await?;
+            catalog::read(&client).await
         }
-        Ok(out)
-    })
+        .await;
+        dynamic::drop_database(&admin, &db).await;
+        out.push(result?);
+    }
+    Ok(out)
 }
 
 pub fn load_set(project: &Project) -> Result<Vec<Migration>> {

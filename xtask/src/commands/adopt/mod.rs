@@ -20,7 +20,7 @@ use crate::migration::{Migration, Touchpoint};
 use crate::pg::connect::Database;
 use crate::pg::tracking::{self, TableName, TableState};
 use crate::project::Project;
-use crate::schema::catalog::{self, Catalog};
+use crate::schema::catalog;
 use crate::{BadInput, Outcome};
 
 use legacy::{Found, Legacy};
@@ -583,21 +583,17 @@ async fn drift_check(
     top: u32,
 ) -> Result<(Vec<Finding>, usize)> {
     let n = set.iter().filter(|m| m.name.number <= top).count();
-    let mut live = catalog::read_for_compare(client)
+    let live = catalog::read_for_compare(client)
         .await
         .context("cannot read the database's schema for the drift check")?;
     let shadow = crate::commands::sync::shadow(project, opts.shadow_url.as_deref())?;
-    // `replay` runs its own runtime: give it a thread of its own. This
-    // session (holding the lock) waits idle meanwhile.
-    let replayed = std::thread::scope(|s| {
-        s.spawn(|| crate::commands::sync::replay(project, &shadow, set, &[n]))
-            .join()
-    })
-    .map_err(|_| anyhow::anyhow!("replaying the migrations panicked"))?
-    .with_context(|| format!("cannot replay migrations/ up to {top:02} for the drift check"))?;
+    let replayed = crate::commands::sync::replay_async(project, &shadow, set, &[n])
+        .await
+        .with_context(|| format!("cannot replay migrations/ up to {top:02} for the drift check"))?;
     let expected = replayed.into_iter().next().unwrap_or_default();
+    // The tracking tables (and a schema holding nothing else) are left out
+    // by the engine; a table only the database has is one extra object.
     let bookkeeping = [legacy.table.clone(), opts.table.clone()];
-    leave_out(&mut live, &expected, &bookkeeping);
     let findings = drift::compare(
         &expected,
         &live,
@@ -608,59 +604,9 @@ async fn drift_check(
                 .collect(),
         },
     );
-    // A table only the database has is one extra object: its columns,
-    // indexes and constraints are extra with it and do not block on their
-    // own (the engine rates a NOT NULL column extra in a shared table as an
-    // error, rightly: inserts would break; here nothing inserts).
-    let extra_tables: Vec<Option<String>> = findings
-        .iter()
-        .filter(|f| {
-            f.change == Change::Extra
-                && f.id == format!("{} {}", f.kind, f.table.as_deref().unwrap_or(""))
-        })
-        .map(|f| f.table.clone())
-        .collect();
     let (blocking, minor): (Vec<Finding>, Vec<Finding>) = findings
         .into_iter()
         .filter(|f| f.noise.is_none())
-        .filter(|f| {
-            let table_level = f.id == format!("{} {}", f.kind, f.table.as_deref().unwrap_or(""));
-            table_level || f.change != Change::Extra || !extra_tables.contains(&f.table)
-        })
         .partition(|f| f.severity >= Severity::Warning);
     Ok((blocking, minor.len()))
-}
-
-/// Takes the tracking tables out of `live`: the tables, the sequences they
-/// own (a serial id), and their schema when it holds nothing else and the
-/// migrations do not create it (drizzle's `drizzle`, touchpoint's own).
-fn leave_out(live: &mut Catalog, expected: &Catalog, tables: &[TableName]) {
-    let gone: Vec<_> = live
-        .relations
-        .iter()
-        .filter(|r| {
-            tables
-                .iter()
-                .any(|t| t.schema == r.schema && t.name == r.name)
-        })
-        .map(|r| r.oid)
-        .collect();
-    live.relations.retain(|r| !gone.contains(&r.oid));
-    live.sequences.retain(|s| {
-        !s.owned_by
-            .as_ref()
-            .is_some_and(|(oid, _)| gone.contains(oid))
-    });
-    live.types.retain(|t| !gone.contains(&t.relid));
-    let used = |live: &Catalog, schema: &str| {
-        live.relations.iter().any(|r| r.schema == schema)
-            || live.sequences.iter().any(|s| s.schema == schema)
-            || live.types.iter().any(|t| t.schema == schema)
-            || live.functions.iter().any(|f| f.schema == schema)
-    };
-    for t in tables {
-        if !expected.schemas.iter().any(|s| s.name == t.schema) && !used(live, &t.schema) {
-            live.schemas.retain(|s| s.name != t.schema);
-        }
-    }
 }
