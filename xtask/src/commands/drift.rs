@@ -367,10 +367,6 @@ fn one_line(s: &str) -> String {
     }
 }
 
-fn side_label(s: Side) -> &'static str {
-    s.label()
-}
-
 fn verdict_json(v: &Verdict) -> serde_json::Value {
     let f = &v.finding;
     serde_json::json!({
@@ -380,7 +376,7 @@ fn verdict_json(v: &Verdict) -> serde_json::Value {
         "change": f.change.label(),
         "aspect": f.aspect,
         "severity": f.severity.label(),
-        "disagreeing_side": v.odd_one.map(side_label),
+        "disagreeing_side": v.odd_one.map(Side::label),
         "expected": f.expected,
         "actual": f.actual,
         "database": v.database,
@@ -399,7 +395,7 @@ fn print_json(
     script_note: &Option<(String, script::Script)>,
 ) -> Result<()> {
     let json = serde_json::json!({
-        "sides": sides.iter().map(|s| serde_json::json!({"side": side_label(s.side), "label": s.label})).collect::<Vec<_>>(),
+        "sides": sides.iter().map(|s| serde_json::json!({"side": s.side.label(), "label": s.label})).collect::<Vec<_>>(),
         "drift": !real.is_empty(),
         "findings": real.iter().map(|v| verdict_json(v)).collect::<Vec<_>>(),
         "noise": noise.iter().map(|v| verdict_json(v)).collect::<Vec<_>>(),
@@ -436,7 +432,7 @@ fn describe(v: &Verdict, three: bool, sides: &[Read]) -> Vec<String> {
         } else {
             (&sides[0], &sides[1])
         };
-        let (el, al) = (side_label(e.side), side_label(a.side));
+        let (el, al) = (e.side.label(), a.side.label());
         match f.change {
             Change::Missing => lines.push(format!(
                 "missing from the {al}; {el}: {}",

@@ -265,14 +265,18 @@ impl<'a> Model<'a> {
                 src: Src::Type(t),
             });
         }
+        // Relations by oid, looked up once per sequence, partition, parent.
+        let by_oid: std::collections::HashMap<u32, &Relation> =
+            cat.relations.iter().map(|r| (r.oid, r)).collect();
         let rel_name = |oid: u32| {
-            cat.relation(oid)
+            by_oid
+                .get(&oid)
                 .map(|r| q.qualified(&r.schema, &r.name))
                 .unwrap_or_else(|| format!("(relation {oid})"))
         };
         for s in &cat.sequences {
             if let Some((table, _)) = &s.owned_by {
-                if let Some(r) = cat.relation(*table) {
+                if let Some(r) = by_oid.get(table) {
                     if ignored(&r.schema, &r.name) {
                         continue;
                     }

@@ -558,15 +558,7 @@ pub fn units(cat: &Catalog) -> (Vec<Unit>, Vec<(String, String)>) {
             let iq = q.qualified(&r.schema, &i.name);
             let ik = key(Kind::Index, &r.schema, &i.name, iq.clone());
             refs.insert(ObjRef("pg_class", i.oid), ik.clone());
-            let def = i
-                .definition
-                .replacen("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
-                .replacen(
-                    "CREATE UNIQUE INDEX ",
-                    "CREATE UNIQUE INDEX IF NOT EXISTS ",
-                    1,
-                )
-                .replacen(" ON ONLY ", " ON ", 1);
+            let def = index_if_not_exists(&i.definition).replacen(" ON ONLY ", " ON ", 1);
             let mut sql = format!("{def};\n");
             if i.clustered {
                 sql += &format!("ALTER TABLE {qn} CLUSTER ON {};\n", q.ident(&i.name));
@@ -677,6 +669,17 @@ fn unit(key: Key, parent: Option<Key>, sql: String) -> Unit {
     }
 }
 
+/// `pg_get_indexdef`'s CREATE INDEX with IF NOT EXISTS.
+pub fn index_if_not_exists(definition: &str) -> String {
+    definition
+        .replacen("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+        .replacen(
+            "CREATE UNIQUE INDEX ",
+            "CREATE UNIQUE INDEX IF NOT EXISTS ",
+            1,
+        )
+}
+
 /// Constraints written inside CREATE TABLE: validated, declared here, and
 /// not foreign keys (those go after every table they reference).
 fn inline_constraint(c: &Constraint) -> bool {
@@ -781,7 +784,8 @@ fn constraint_rank(kind: char) -> u8 {
     }
 }
 
-fn column_sql(q: &Quoter, r: &Relation, c: &Column) -> String {
+/// A column as CREATE TABLE and ADD COLUMN write it.
+pub fn column_sql(q: &Quoter, r: &Relation, c: &Column) -> String {
     let mut s = format!("{} {}", q.ident(&c.name), c.type_name);
     if let Some(coll) = &c.collation {
         s += &format!(" COLLATE {coll}");
