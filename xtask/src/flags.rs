@@ -19,8 +19,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     max_term_width = 100
 )]
 pub struct Xtask {
-    /// The repository holding migrations/ and current_schema/ (default: the
-    /// workspace this xtask belongs to).
+    /// The repository holding migrations/ and current_schema/ [default: the
+    /// cargo workspace `cargo xtask` runs in, else the one holding the
+    /// current directory].
     #[arg(
         long,
         global = true,

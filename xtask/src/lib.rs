@@ -14,6 +14,36 @@ pub mod schema;
 pub mod sql;
 
 use std::fmt;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// The whole command line: parse the arguments, run, print the error chain,
+/// map the outcome to the exit code. A repository's own xtask is
+/// `fn main() -> std::process::ExitCode { touchpoint::main() }`.
+pub fn main() -> ExitCode {
+    let args = flags::Xtask::parse();
+    // drift's contract: 0 no drift, 1 drift, 2 could not tell (any error).
+    let drift = matches!(
+        args.cmd,
+        flags::Cmd::Migration(flags::MigrationCmd::Drift(_))
+    );
+    match run(args) {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            if drift || e.downcast_ref::<BadInput>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
 
 /// How a command that ran to the end went: clean (exit 0) or with findings
 /// it has printed (exit 1). Failures are errors (exit 1), and [`BadInput`]
@@ -39,7 +69,10 @@ impl std::error::Error for BadInput {}
 /// Runs the parsed command line.
 pub fn run(args: flags::Xtask) -> anyhow::Result<Outcome> {
     use flags::{Cmd, MigrationCmd};
-    let project = project::Project::new(args.project_dir.unwrap_or_else(project::default_root));
+    let project = project::Project::new(project::find_root(args.project_dir)?);
+    if !matches!(args.cmd, Cmd::Hooks(_)) {
+        commands::hooks::auto_install(&project);
+    }
     match args.cmd {
         Cmd::Migration(MigrationCmd::New(a)) => {
             let fields = migration::render::NewFields {
@@ -235,7 +268,7 @@ pub fn run(args: flags::Xtask) -> anyhow::Result<Outcome> {
             for path in commands::new_rule::run(&project, &opts)? {
                 println!("{path}");
             }
-            eprintln!("next: write the check and the page, then `cargo test -p xtask --test review_rules` (its examples test fails until the Bad example is found)");
+            eprintln!("next: write the check and the page, then `cargo test -p touchpoint --test it review_rules` (its examples test fails until the Bad example is found)");
             Ok(Outcome::Clean)
         }
     }

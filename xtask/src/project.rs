@@ -159,13 +159,53 @@ impl Project {
     }
 }
 
-/// The project root: `--project-dir`, else `TOUCHPOINT_PROJECT_DIR`, else the
-/// workspace this xtask was built in.
-pub fn default_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+/// The project root, found at run time (never a path fixed when touchpoint
+/// was built): `explicit` (`--project-dir` or `TOUCHPOINT_PROJECT_DIR`);
+/// else the cargo workspace of the package cargo is running
+/// (`CARGO_MANIFEST_DIR`); else the cargo workspace holding the current
+/// directory; else the nearest directory above it with `touchpoint.conf` or
+/// `migrations/`, or the top of its git work tree; else the current directory.
+pub fn find_root(explicit: Option<PathBuf>) -> Result<PathBuf> {
+    if let Some(dir) = explicit {
+        if !dir.is_dir() {
+            return Err(crate::BadInput(format!(
+                "the project directory {} does not exist (from --project-dir or TOUCHPOINT_PROJECT_DIR)",
+                dir.display()
+            ))
+            .into());
+        }
+        return Ok(std::path::absolute(&dir).unwrap_or(dir));
+    }
+    if let Some(manifest) = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from) {
+        if manifest.is_dir() {
+            return Ok(workspace_root(&manifest).unwrap_or(manifest));
+        }
+    }
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    if let Some(root) = workspace_root(&cwd) {
+        return Ok(root);
+    }
+    let marked = cwd.ancestors().find(|dir| {
+        dir.join("touchpoint.conf").is_file()
+            || dir.join("migrations").is_dir()
+            || dir.join(".git").exists()
+    });
+    Ok(marked.map_or(cwd.clone(), Path::to_path_buf))
+}
+
+/// The nearest directory at or above `dir` whose `Cargo.toml` declares a
+/// `[workspace]` (as cargo looks for a member's workspace).
+pub fn workspace_root(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| {
+            fs::read_to_string(d.join("Cargo.toml")).is_ok_and(|text| {
+                text.lines().any(|l| {
+                    let l = l.trim_start();
+                    l.starts_with("[workspace]") || l.starts_with("[workspace.")
+                })
+            })
+        })
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 impl Project {

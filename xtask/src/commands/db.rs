@@ -34,13 +34,19 @@ pub fn run(project: &Project, cmd: DbCmd) -> Result<()> {
             }
         }
         DbCmd::Status => match cluster.state() {
-            ClusterState::Running => println!("running: {}", describe(&cluster)),
+            ClusterState::Running => println!(
+                "running: the embedded PostgreSQL of {}: {}",
+                project.root.display(),
+                describe(&cluster)
+            ),
             ClusterState::Stopped => println!(
-                "stopped: data in {}; start it with `cargo xtask db start`",
+                "stopped: the embedded PostgreSQL of {}: data in {}; start it with `cargo xtask db start`",
+                project.root.display(),
                 cluster.data.display()
             ),
             ClusterState::NotCreated => println!(
-                "not created: `cargo xtask db start` creates it in {}",
+                "not created: the embedded PostgreSQL of {}; `cargo xtask db start` creates it in {}",
+                project.root.display(),
                 cluster.dir.display()
             ),
         },

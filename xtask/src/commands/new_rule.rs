@@ -72,7 +72,7 @@ pub fn run(project: &Project, opts: &Options) -> Result<Vec<String>> {
     let rule_file = root.join(format!("xtask/src/review/rules/{snake}.rs"));
     let page = root.join(format!("docs/rules/{id}.md"));
     let registry = root.join("xtask/src/review/rules/mod.rs");
-    let tests = root.join("xtask/tests/review_rules.rs");
+    let tests = root.join("xtask/tests/it/review_rules.rs");
     for p in [&rule_file, &page] {
         if p.exists() {
             bail!(BadInput(format!(

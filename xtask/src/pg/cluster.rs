@@ -168,13 +168,13 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// The cluster `cargo xtask db` manages, under `<project>/target/`.
+    /// The cluster `cargo xtask db` manages: one per project, in
+    /// `<project>/target/touchpoint-pg`, or, when `CARGO_TARGET_DIR` points
+    /// elsewhere (a target directory several repositories share), in
+    /// `$CARGO_TARGET_DIR/touchpoint-pg-<name>-<hash of the project root>`.
     pub fn embedded(project_root: &Path) -> Result<Cluster> {
-        let target = std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| project_root.join("target"));
         let owner = owner()?;
-        let mut dir = target.join("touchpoint-pg");
+        let mut dir = embedded_dir(project_root, std::env::var_os("CARGO_TARGET_DIR"));
         if owner.via_runuser && !reachable_by(&dir, owner) {
             // The postgres user cannot get through a parent directory (a
             // project under /root, say): keep the cluster in /tmp instead.
@@ -593,6 +593,40 @@ fn reachable_by(path: &Path, owner: Owner) -> bool {
 fn short_hash(path: &Path) -> String {
     let c = crate::migration::Checksum::of_normalized(&path.to_string_lossy());
     c.hex()[..10].to_string()
+}
+
+/// Where the embedded cluster of `project_root` lives, given the value of
+/// `CARGO_TARGET_DIR` (relative to the current directory, as cargo reads it).
+pub fn embedded_dir(project_root: &Path, cargo_target_dir: Option<std::ffi::OsString>) -> PathBuf {
+    let own = project_root.join("target");
+    let Some(target) = cargo_target_dir.filter(|d| !d.is_empty()) else {
+        return own.join("touchpoint-pg");
+    };
+    let target = std::path::absolute(PathBuf::from(&target)).unwrap_or_else(|_| target.into());
+    let same = |a: &Path, b: &Path| {
+        a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+    };
+    if same(&target, &own) {
+        return own.join("touchpoint-pg");
+    }
+    let name: String = project_root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(40)
+        .collect();
+    let root = project_root
+        .canonicalize()
+        .unwrap_or_else(|_| project_root.to_path_buf());
+    target.join(format!("touchpoint-pg-{name}-{}", short_hash(&root)))
 }
 
 /// Percent-encodes what may not stand in a URL path or query value.

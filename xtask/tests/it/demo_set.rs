@@ -1,13 +1,12 @@
-//! The demo set in migrations/ on a real PostgreSQL: every file applies,
-//! every verify row says PASS, a second run changes nothing, and the
-//! rollbacks undo it all.
+//! The demo set on a real PostgreSQL: every file applies, every verify row
+//! says PASS, a second run changes nothing, and the rollbacks undo it all
+//! (on the frozen fixture); and the repository's own migrations/, whatever
+//! its stamps, count or numbers, still load and verify.
 
-mod support;
-
-use xtask::migration::Migration;
-use xtask::pg::exec::{connect_plain, run_body, run_checks};
-use xtask::pg::Throwaway;
-use xtask::project::Project;
+use touchpoint::migration::Migration;
+use touchpoint::pg::exec::{connect_plain, run_body, run_checks};
+use touchpoint::pg::Throwaway;
+use touchpoint::project::Project;
 
 async fn schema_dump(client: &tokio_postgres::Client) -> String {
     // Enough of the catalog to see any object the demo set creates.
@@ -38,7 +37,7 @@ async fn schema_dump(client: &tokio_postgres::Client) -> String {
 }
 
 fn demo_set() -> Vec<Migration> {
-    let set = Project::new(support::repo_root())
+    let set = Project::new(crate::support::fixture_dir())
         .load_migrations()
         .unwrap();
     assert!(set.problems.is_empty(), "{:?}", set.problems);
@@ -93,7 +92,7 @@ async fn demo_set_applies_verifies_is_idempotent_and_rolls_back() {
             .rollback_sql()
             .unwrap_or_else(|| panic!("{} has a rollback", m.name.stem));
         if m.no_transaction {
-            for stmt in &xtask::sql::split::split(rollback).statements {
+            for stmt in &touchpoint::sql::split::split(rollback).statements {
                 client.batch_execute(stmt.text(rollback)).await.unwrap();
             }
         } else {
@@ -116,4 +115,27 @@ async fn demo_set_applies_verifies_is_idempotent_and_rolls_back() {
             .unwrap_or_else(|e| panic!("re-apply of {}: {e:#}", m.name.stem));
     }
     assert_eq!(schema_dump(&client).await, applied);
+}
+
+/// The one test that reads the repository's own migrations/ (a copy of it:
+/// nothing is written there). It assumes nothing about their stamps, count
+/// or numbers: the README's first command stamps them, and a team adds its
+/// own.
+#[test]
+fn the_repositorys_own_migrations_load_and_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::copy_dir(
+        &crate::support::repo_root().join("migrations"),
+        &dir.path().join("migrations"),
+    );
+    let o = crate::support::xtask(dir.path(), &["migration", "status", "--offline"]);
+    crate::support::assert_code(&o, 0);
+    assert!(
+        crate::support::stdout(&o).contains(" 0 problems"),
+        "{}",
+        crate::support::stdout(&o)
+    );
+    let pg = Throwaway::start().unwrap();
+    let o = crate::support::xtask_db(dir.path(), &pg.url(), &["migration", "apply", "--no-stamp"]);
+    crate::support::assert_code(&o, 0);
 }

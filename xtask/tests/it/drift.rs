@@ -4,16 +4,14 @@
 //! run changes nothing, the three-way report names the side that
 //! disagrees, and a slice of the pg-delta corpus passes the drift checks.
 
-mod support;
-
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use support::{assert_code, migration, psql, stderr, stdout, write, xtask, xtask_db};
-use xtask::pg::connect::Database;
-use xtask::pg::Throwaway;
-use xtask::schema::roundtrip;
+use crate::support::{assert_code, migration, psql, stderr, stdout, write, xtask, xtask_db};
+use touchpoint::pg::connect::Database;
+use touchpoint::pg::Throwaway;
+use touchpoint::schema::roundtrip;
 
 /// What the code expects (seed 000): the schema the migrations build.
 const EXPECTED: &str = "
@@ -385,7 +383,7 @@ fn identical_schemas_give_no_finding_and_no_noise() {
     let pg = Throwaway::start().unwrap();
     psql(&pg.url(), "CREATE DATABASE d");
     let url = pg.url_for("d");
-    let dir = support::demo_project();
+    let dir = crate::support::demo_project();
     assert_code(
         &xtask_db(dir.path(), &url, &["migration", "apply", "--no-stamp"]),
         0,
@@ -452,7 +450,7 @@ fn three_way_names_the_side_that_disagrees() {
     let pg = Throwaway::start().unwrap();
     psql(&pg.url(), "CREATE DATABASE d");
     let url = pg.url_for("d");
-    let dir = support::demo_project();
+    let dir = crate::support::demo_project();
     assert_code(
         &xtask_db(dir.path(), &url, &["migration", "apply", "--no-stamp"]),
         0,
@@ -572,9 +570,10 @@ fn bad_input_is_refused_with_exit_2() {
 /// corpus is `cargo xtask corpus --drift`, see docs/drift.md).
 #[test]
 fn corpus_slice_passes_the_drift_checks_it_is_known_to_pass() {
-    let dir = support::repo_root().join("xtask/tests/corpus");
+    let dir = crate::support::repo_root().join("xtask/tests/corpus");
+    let scratch = tempfile::tempdir().unwrap();
     let out = xtask(
-        support::repo_root(),
+        scratch.path(),
         &[
             "corpus",
             "--drift",
@@ -611,7 +610,7 @@ fn tracking_tables_are_left_out_and_errors_exit_2() {
     let pg = Throwaway::start().unwrap();
     psql(&pg.url(), "CREATE DATABASE d");
     let url = pg.url_for("d");
-    let dir = support::demo_project();
+    let dir = crate::support::demo_project();
     let tracking = ["--tracking-table", "ops.history"];
     let mut apply = vec!["migration", "apply", "--no-stamp"];
     apply.extend(tracking);
@@ -646,7 +645,7 @@ fn pending_migrations_are_not_drift() {
     let pg = Throwaway::start().unwrap();
     psql(&pg.url(), "CREATE DATABASE d");
     let url = pg.url_for("d");
-    let dir = support::demo_project();
+    let dir = crate::support::demo_project();
     assert_code(
         &xtask_db(
             dir.path(),

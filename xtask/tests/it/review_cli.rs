@@ -7,17 +7,15 @@
 //! dir. The full review (dynamic checks included) runs against a throwaway
 //! server given as `--shadow-url` (see also tests/review_dynamic.rs).
 
-mod support;
-
 use std::fs;
 use std::path::Path;
 
+use crate::support::{assert_code, stderr, stdout, xtask};
 use chrono::NaiveDate;
 use serde_json::Value;
-use support::{assert_code, repo_root, stderr, stdout, xtask};
-use xtask::migration::render::{new_migration, NewFields};
-use xtask::migration::{Migration, MigrationName};
-use xtask::pg::Throwaway;
+use touchpoint::migration::render::{new_migration, NewFields};
+use touchpoint::migration::{Migration, MigrationName};
+use touchpoint::pg::Throwaway;
 
 fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
@@ -93,7 +91,7 @@ fn migration_text(name: &MigrationName, sql: &Sql) -> String {
     for line in rendered.lines() {
         header.push_str(line);
         header.push('\n');
-        if xtask::migration::header::is_rule(line) {
+        if touchpoint::migration::header::is_rule(line) {
             rules += 1;
             if rules == 2 {
                 break;
@@ -409,7 +407,7 @@ fn sarif_output() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    let missing: Vec<&str> = xtask::review::rules::ALL
+    let missing: Vec<&str> = touchpoint::review::rules::ALL
         .iter()
         .map(|r| r.id())
         .filter(|id| !listed.contains(id))
@@ -440,11 +438,12 @@ fn the_full_review_on_a_shadow_server_passes_a_clean_set() {
     }
 }
 
-/// The repository's own migrations pass the full review (warnings are
-/// allowed), and --no-stamp leaves them as they are.
+/// The demo set passes the full review (warnings are allowed), and
+/// --no-stamp leaves it as it is.
 #[test]
 fn the_demo_set_passes_review() {
-    let dir = repo_root().join("migrations");
+    let project = crate::support::demo_project();
+    let dir = project.path().join("migrations");
     let files = || -> Vec<(String, String)> {
         let mut files: Vec<(String, String)> = fs::read_dir(&dir)
             .unwrap()
@@ -458,7 +457,7 @@ fn the_demo_set_passes_review() {
     let before = files();
     let pg = Throwaway::start().unwrap();
     let o = xtask(
-        repo_root(),
+        project.path(),
         &[
             "migration",
             "review",

@@ -2,14 +2,11 @@
 //! --shadow-url: locks and rewrites measured per statement, the apply-twice
 //! proof, verify, the rollback round trip, --seed, and history templates.
 
-mod support;
-
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
-use support::{stderr, stdout};
-use xtask::pg::Throwaway;
+use crate::support::{stderr, stdout};
+use touchpoint::pg::Throwaway;
 
 const HEADER: &str =
     "-- ============================================================================
@@ -41,7 +38,7 @@ fn write(dir: &Path, nn: u32, tables: &str, body: &str, verify: &str, rollback: 
 }
 
 fn review(dir: &Path, url: &str, file: &str, extra: &[&str]) -> (serde_json::Value, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_xtask"))
+    let o = crate::support::command(dir)
         .args([
             "migration",
             "review",
@@ -51,11 +48,8 @@ fn review(dir: &Path, url: &str, file: &str, extra: &[&str]) -> (serde_json::Val
             "json",
             "--shadow-url",
             url,
-            "--project-dir",
         ])
-        .arg(dir)
         .args(extra)
-        .env_remove("CARGO_TARGET_DIR")
         .output()
         .unwrap();
     let v: serde_json::Value = serde_json::from_str(&stdout(&o))
@@ -263,7 +257,7 @@ fn seed_rows_show_data_dependent_failures() {
 #[test]
 fn the_history_template_is_reused_and_locked_against_connections() {
     let pg = Throwaway::start().unwrap();
-    let dir = support::demo_project();
+    let dir = crate::support::demo_project();
     let eighth_file = "migrations/2026-10-27_08_create_integration_receive_serviceops.sql";
     let last = "migrations/2026-11-18_10_add_packet_decision_utn_workflow.sql";
     let (_, out) = review(dir.path(), &pg.url(), eighth_file, &[]);
@@ -282,7 +276,7 @@ fn the_history_template_is_reused_and_locked_against_connections() {
         "{out}"
     );
     // Templates refuse connections.
-    let templates = support::psql(
+    let templates = crate::support::psql(
         &pg.url(),
         "SELECT string_agg(DISTINCT datallowconn || ':' || datistemplate, ',') FROM pg_database WHERE datname LIKE 'touchpoint_tpl_%'",
     );
@@ -319,11 +313,9 @@ fn without_postgres_binaries_the_dynamic_checks_say_they_were_skipped() {
         "SELECT 'x', 'PASS';",
         "DROP TABLE IF EXISTS t;",
     );
-    let o = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["migration", "review", &file, "--no-stamp", "--project-dir"])
-        .arg(dir.path())
+    let o = crate::support::command(dir.path())
+        .args(["migration", "review", &file, "--no-stamp"])
         .env("TOUCHPOINT_PG_BINDIR", "/nonexistent")
-        .env_remove("TOUCHPOINT_SHADOW_URL")
         .output()
         .unwrap();
     assert!(
@@ -333,16 +325,8 @@ fn without_postgres_binaries_the_dynamic_checks_say_they_were_skipped() {
         stderr(&o)
     );
     assert!(stderr(&o).contains("--static-only"), "{}", stderr(&o));
-    let o = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args([
-            "migration",
-            "review",
-            &file,
-            "--no-stamp",
-            "--static-only",
-            "--project-dir",
-        ])
-        .arg(dir.path())
+    let o = crate::support::command(dir.path())
+        .args(["migration", "review", &file, "--no-stamp", "--static-only"])
         .env("TOUCHPOINT_PG_BINDIR", "/nonexistent")
         .output()
         .unwrap();

@@ -4,38 +4,26 @@
 //! staging, `--all`, the formats, and `.githooks/pre-commit` run by a real
 //! `git commit`.
 
-mod support;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use crate::support::{assert_code, repo_root, stderr, stdout};
 use chrono::NaiveDate;
 use git2::{IndexAddOption, Repository, Signature};
 use serde_json::Value;
-use support::{assert_code, repo_root, stderr, stdout};
-use xtask::migration::header::set_stamp;
-use xtask::migration::render::{new_migration, NewFields};
-use xtask::migration::{Migration, MigrationName, Touchpoint};
-use xtask::schema::banner::with_banner;
+use touchpoint::migration::header::set_stamp;
+use touchpoint::migration::render::{new_migration, NewFields};
+use touchpoint::migration::{Migration, MigrationName, Touchpoint};
+use touchpoint::schema::banner::with_banner;
 
 fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
-/// The binary with `--project-dir dir`, outside any git hook's environment.
+/// The binary on `dir`, outside any git hook's environment.
 fn run(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .arg("--project-dir")
-        .arg(dir)
-        .env_remove("GIT_INDEX_FILE")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("DATABASE_URL")
-        .env_remove("CARGO_TARGET_DIR")
-        .output()
-        .expect("the xtask binary runs")
+    crate::support::xtask(dir, args)
 }
 
 /// A migration file as `migration new` writes it, every field filled in,
@@ -508,7 +496,7 @@ fn new_review_commit_is_never_blocked() {
 
 #[test]
 fn apply_sync_commit_is_never_blocked() {
-    let pg = xtask::pg::Throwaway::start().unwrap();
+    let pg = touchpoint::pg::Throwaway::start().unwrap();
     let r = Repo::new();
     let rel = r.migration(1, "create_packet", "packet");
     r.review(&rel);
@@ -516,7 +504,7 @@ fn apply_sync_commit_is_never_blocked() {
     r.passes();
     r.commit("01 reviewed");
 
-    let o = support::xtask_db(r.path(), &pg.url(), &["migration", "apply"]);
+    let o = crate::support::xtask_db(r.path(), &pg.url(), &["migration", "apply"]);
     assert_code(&o, 0);
     let m = Migration::parse(
         MigrationName::parse(rel.trim_start_matches("migrations/")).unwrap(),
@@ -525,7 +513,7 @@ fn apply_sync_commit_is_never_blocked() {
     .unwrap();
     assert!(matches!(
         m.stamp_state(Touchpoint::Executed),
-        xtask::migration::StampState::Current(_)
+        touchpoint::migration::StampState::Current(_)
     ));
     // Executed and committed alone: sync is the step left.
     r.add(&[&rel]);
@@ -533,7 +521,7 @@ fn apply_sync_commit_is_never_blocked() {
 
     // The real sync: current_schema/ from the database, SOURCE OF TRUTH
     // lines, the Synced stamp.
-    let o = support::xtask_db(
+    let o = crate::support::xtask_db(
         r.path(),
         &pg.url(),
         &["migration", "sync", "--shadow-url", &pg.url()],
@@ -699,17 +687,6 @@ fn outside_a_git_repository_is_bad_usage() {
     );
 }
 
-/// Copies the repository's `.githooks/` into `r`.
-fn copy_githooks(r: &Repo) {
-    let to = r.path().join(".githooks");
-    fs::create_dir_all(&to).unwrap();
-    fs::copy(
-        repo_root().join(".githooks/pre-commit"),
-        to.join("pre-commit"),
-    )
-    .unwrap();
-}
-
 fn hooks_path(r: &Repo) -> Option<String> {
     let config = Repository::open(r.path()).unwrap().config().unwrap();
     config.get_string("core.hooksPath").ok()
@@ -718,17 +695,20 @@ fn hooks_path(r: &Repo) -> Option<String> {
 #[test]
 fn hooks_install_and_uninstall_set_and_unset_core_hooks_path() {
     let r = Repo::new();
-    let o = run(r.path(), &["hooks", "install"]);
-    assert_code(&o, 2);
-    assert!(
-        stderr(&o).contains(".githooks/pre-commit is missing"),
-        "{}",
-        stderr(&o)
-    );
-
-    copy_githooks(&r);
+    // A repository without .githooks/pre-commit gets touchpoint's script.
     let o = run(r.path(), &["hooks", "install"]);
     assert_code(&o, 0);
+    let script = r.path().join(".githooks/pre-commit");
+    assert_eq!(
+        fs::read_to_string(&script).unwrap(),
+        touchpoint::commands::hooks::PRE_COMMIT
+    );
+    assert_ne!(
+        std::os::unix::fs::PermissionsExt::mode(&fs::metadata(&script).unwrap().permissions())
+            & 0o111,
+        0,
+        "the written hook is executable"
+    );
     assert!(
         stdout(&o).contains("set core.hooksPath = .githooks in ")
             && stdout(&o).contains("(it was unset)"),
@@ -783,7 +763,7 @@ fn git(r: &Repo, path: &str, args: &[&str]) -> Output {
         .env("GIT_AUTHOR_EMAIL", "test@example.com")
         .env("GIT_COMMITTER_NAME", "Test")
         .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .env("XTASK_BIN", env!("CARGO_BIN_EXE_xtask"))
+        .env("XTASK_BIN", env!("CARGO_BIN_EXE_touchpoint"))
         .env("TOUCHPOINT_PROJECT_DIR", r.path())
         .output()
         .expect("git runs")
@@ -804,7 +784,6 @@ fn the_script_blocks_a_real_git_commit() {
         return;
     };
     let r = Repo::new();
-    copy_githooks(&r);
     assert_code(&run(r.path(), &["hooks", "install"]), 0);
     // A `cargo` that runs the binary under test, as `cargo xtask` would.
     let bin = r.path().join(".bin");
@@ -865,9 +844,19 @@ fn the_script_blocks_a_real_git_commit() {
 }
 
 #[test]
+fn the_repositorys_hook_script_is_the_one_touchpoint_writes() {
+    let committed = fs::read_to_string(repo_root().join(".githooks/pre-commit")).unwrap();
+    assert_eq!(
+        committed,
+        touchpoint::commands::hooks::PRE_COMMIT,
+        ".githooks/pre-commit differs from xtask/templates/pre-commit: copy the template over it"
+    );
+}
+
+#[test]
 fn docs_describe_every_rule() {
     let doc = fs::read_to_string(repo_root().join("docs/hook.md")).unwrap();
-    for (id, _) in xtask::hook::RULES {
+    for (id, _) in touchpoint::hook::RULES {
         assert!(
             doc.contains(&format!("`{id}`")),
             "docs/hook.md does not describe `{id}`"

@@ -4,12 +4,10 @@
 //! malformed mapping, dirty and failed history, the tracking table name
 //! taken by the legacy table, drift) and running it twice.
 
-mod support;
-
 use std::path::Path;
 
-use support::{assert_code, demo_project, psql, stderr, stdout, xtask_db};
-use xtask::pg::Throwaway;
+use crate::support::{assert_code, demo_project, psql, stderr, stdout, xtask_db};
+use touchpoint::pg::Throwaway;
 
 /// A cluster with database `built`: the demo set up to `upto` applied (the
 /// schema a legacy tool would have built), without touchpoint's history.

@@ -4,28 +4,26 @@
 //! that says exactly what was committed, and the next apply finishes the job
 //! (stamps included) with the same schema as a clean run.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{assert_code, psql, stderr, stdout, xtask_db};
-use xtask::migration::{Migration, StampState, Touchpoint};
-use xtask::pg::Throwaway;
-use xtask::project::Project;
+use crate::support::{assert_code, psql, stderr, stdout, xtask_db};
+use touchpoint::migration::{Migration, StampState, Touchpoint};
+use touchpoint::pg::Throwaway;
+use touchpoint::project::Project;
 
 const LOCK_MESSAGE: &str = "another apply holds the migration lock";
 
 /// A copy of the demo set with every Executed stamp reopened, whatever state
 /// the repository's files are in, so stamps seen later are this test's.
 fn fresh_demo_project() -> tempfile::TempDir {
-    let dir = support::demo_project();
+    let dir = crate::support::demo_project();
     for e in std::fs::read_dir(dir.path().join("migrations")).unwrap() {
         let path = e.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        let clear = xtask::migration::header::clear_stamp(&text, Touchpoint::Executed)
+        let clear = touchpoint::migration::header::clear_stamp(&text, Touchpoint::Executed)
             .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
         std::fs::write(&path, clear).unwrap();
     }
@@ -53,14 +51,9 @@ fn load(dir: &Path) -> Vec<Migration> {
 }
 
 fn spawn_apply(dir: &Path, url: &str, lock_timeout: u64) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["migration", "apply", "--project-dir"])
-        .arg(dir)
-        .arg("--database-url")
-        .arg(url)
+    crate::support::command(dir)
+        .args(["migration", "apply", "--database-url", url])
         .args(["--lock-timeout", &lock_timeout.to_string()])
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("DATABASE_URL")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -460,10 +453,10 @@ fn kill_9_at_random_moments_leaves_a_consistent_history() {
             .iter()
             .skip(rows.len())
             .find(|m| !m.no_transaction);
-        xtask::pg::block_on(async {
-            let client = xtask::pg::exec::connect_plain(&url).await.unwrap();
+        touchpoint::pg::block_on(async {
+            let client = touchpoint::pg::exec::connect_plain(&url).await.unwrap();
             for (m, row) in migrations.iter().zip(&rows).filter(|(_, r)| r.1) {
-                let checks = xtask::pg::exec::run_checks(&client, m, &m.name.stem)
+                let checks = touchpoint::pg::exec::run_checks(&client, m, &m.name.stem)
                     .await
                     .unwrap_or_else(|e| panic!("{ctx}: verify of {}: {e:#}", m.name.stem));
                 assert!(
@@ -473,10 +466,11 @@ fn kill_9_at_random_moments_leaves_a_consistent_history() {
                 );
             }
             if let Some(m) = first_unrecorded {
-                let all_pass = match xtask::pg::exec::run_checks(&client, m, &m.name.stem).await {
-                    Ok(checks) => !checks.is_empty() && checks.iter().all(|c| c.passed),
-                    Err(_) => false,
-                };
+                let all_pass =
+                    match touchpoint::pg::exec::run_checks(&client, m, &m.name.stem).await {
+                        Ok(checks) => !checks.is_empty() && checks.iter().all(|c| c.passed),
+                        Err(_) => false,
+                    };
                 assert!(
                     !all_pass,
                     "{ctx}: {} has no row, yet its verify checks all pass: part of it was committed",

@@ -2,16 +2,14 @@
 //! DBA would (`\i` the script, read, then COMMIT or ROLLBACK), on throwaway
 //! clusters.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use support::{assert_code, demo_project, psql, stderr, stdout, xtask, xtask_db};
-use xtask::pg::Throwaway;
+use crate::support::{assert_code, demo_project, psql, stderr, stdout, xtask, xtask_db};
+use touchpoint::pg::Throwaway;
 
 const HEADER: &str =
     "-- ============================================================================
@@ -132,9 +130,9 @@ fn tracking_rows(url: &str) -> Vec<String> {
 }
 
 fn snapshot(url: &str) -> std::collections::BTreeSet<String> {
-    xtask::pg::block_on(async {
-        let client = xtask::pg::exec::connect_plain(url).await.unwrap();
-        xtask::pg::snapshot::take(&client).await.unwrap()
+    touchpoint::pg::block_on(async {
+        let client = touchpoint::pg::exec::connect_plain(url).await.unwrap();
+        touchpoint::pg::snapshot::take(&client).await.unwrap()
     })
 }
 
@@ -471,9 +469,11 @@ fn unreviewed_migrations_are_refused_unless_asked_and_then_said_first() {
     for e in std::fs::read_dir(dir.path().join("migrations")).unwrap() {
         let path = e.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        let open =
-            xtask::migration::header::clear_stamp(&text, xtask::migration::Touchpoint::Reviewed)
-                .unwrap();
+        let open = touchpoint::migration::header::clear_stamp(
+            &text,
+            touchpoint::migration::Touchpoint::Reviewed,
+        )
+        .unwrap();
         std::fs::write(&path, open).unwrap();
     }
     let out = dir.path().join("release");

@@ -1,11 +1,9 @@
 //! `cargo xtask db ...` on a project in a temp dir: the embedded cluster's
 //! whole life, as root and as an ordinary user.
 
-mod support;
-
 use std::process::Command;
 
-use support::{assert_code, is_root, stdout, xtask};
+use crate::support::{assert_code, is_root, stdout, xtask};
 
 fn psql(url: &str, sql: &str) -> std::process::Output {
     Command::new("psql")
@@ -15,7 +13,7 @@ fn psql(url: &str, sql: &str) -> std::process::Output {
 }
 
 fn pid_alive(pid: &str) -> bool {
-    xtask::pg::cluster::process_alive(pid.parse().unwrap())
+    touchpoint::pg::cluster::process_alive(pid.parse().unwrap())
 }
 
 /// Stops the project's cluster even when the test fails half-way.
@@ -108,17 +106,25 @@ fn db_lifecycle_as_an_ordinary_user() {
         .status()
         .unwrap();
     std::fs::set_permissions(&root, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let exe = env!("CARGO_BIN_EXE_xtask");
+    let exe = env!("CARGO_BIN_EXE_touchpoint");
     let run = |args: &[&str]| {
-        Command::new("runuser")
-            .args(["-u", "postgres", "--", exe])
+        let cmd = crate::support::command(&root);
+        let clean: Vec<_> = cmd
+            .get_envs()
+            .map(|(k, v)| (k.to_owned(), v.map(|v| v.to_owned())))
+            .collect();
+        let mut run = Command::new("runuser");
+        run.args(["-u", "postgres", "--", exe])
+            .args(cmd.get_args())
             .args(args)
-            .arg("--project-dir")
-            .arg(&root)
-            .env_remove("CARGO_TARGET_DIR")
-            .current_dir("/tmp")
-            .output()
-            .unwrap()
+            .current_dir("/tmp");
+        for (k, v) in clean {
+            match v {
+                Some(v) => run.env(k, v),
+                None => run.env_remove(k),
+            };
+        }
+        run.output().unwrap()
     };
     lifecycle(&run);
 }

@@ -1,19 +1,40 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Runs the real binary with `--project-dir dir`.
-pub fn xtask(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
+/// The real binary, run on the project in `dir` in a clean environment:
+/// every `TOUCHPOINT_*`, `PG*`, `DATABASE_URL`, `CARGO_*` and `GIT_*`
+/// variable removed (a test sets what it needs on the returned command),
+/// `TOUCHPOINT_NO_HOOKS=1` (tests of the hook's installation remove it), and
+/// `dir` both the current directory and `--project-dir`. Only
+/// `TOUCHPOINT_PG_BINDIR` passes through: it says which server binaries the
+/// whole run uses (the version matrix sets it).
+pub fn command(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_touchpoint"));
+    for (key, _) in std::env::vars_os() {
+        let key = key.to_string_lossy();
+        let private = ["TOUCHPOINT_", "PG", "CARGO_", "GIT_"]
+            .iter()
+            .any(|p| key.starts_with(p));
+        if (private || key == "DATABASE_URL") && key != "TOUCHPOINT_PG_BINDIR" {
+            cmd.env_remove(&*key);
+        }
+    }
+    cmd.env("TOUCHPOINT_NO_HOOKS", "1")
         .arg("--project-dir")
         .arg(dir)
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("DATABASE_URL")
+        .current_dir(dir);
+    cmd
+}
+
+/// Runs the binary on `dir` (see [`command`]).
+pub fn xtask(dir: &Path, args: &[&str]) -> Output {
+    command(dir)
+        .args(args)
         .output()
-        .expect("the xtask binary runs")
+        .expect("the touchpoint binary runs")
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -39,35 +60,47 @@ pub fn is_root() -> bool {
     std::os::unix::fs::MetadataExt::uid(&std::fs::metadata("/proc/self").unwrap()) == 0
 }
 
-/// The repository's own migrations/ directory.
+/// This repository, for the tests that check its own files (the rule pages,
+/// the hook script); no test writes there.
 pub fn repo_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap()
 }
 
-/// A project in a temp dir holding a copy of the repository's demo set.
+/// The frozen demo project the tests use: a copy of the demo set as it was
+/// committed (reviewed, not executed) with its current_schema/. Tests never
+/// use the repository's own migrations/, which the README's first command
+/// stamps and users change.
+pub fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/demo")
+}
+
+/// A project in a temp dir holding a copy of the demo fixture's migrations/.
 pub fn demo_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let to = dir.path().join("migrations");
-    std::fs::create_dir(&to).unwrap();
-    for e in std::fs::read_dir(repo_root().join("migrations")).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-    }
+    copy_dir(
+        &fixture_dir().join("migrations"),
+        &dir.path().join("migrations"),
+    );
     dir
 }
 
-/// Runs the binary against `url`.
+/// Copies the files of `from` into `to` (created), not recursing.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+/// Runs the binary on `dir` against `url`.
 pub fn xtask_db(dir: &Path, url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
+    command(dir)
         .args(args)
-        .arg("--project-dir")
-        .arg(dir)
         .arg("--database-url")
         .arg(url)
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("DATABASE_URL")
         .output()
-        .expect("the xtask binary runs")
+        .expect("the touchpoint binary runs")
 }
 
 /// psql -Atc against `url`; returns trimmed stdout, panics on failure.

@@ -1,15 +1,13 @@
 //! `migration apply`, `rollback`, `baseline`, `repair` and online `status`
 //! through the real binary on throwaway clusters.
 
-mod support;
-
 use std::fs;
 use std::path::Path;
 
+use crate::support::{assert_code, demo_project, psql, stderr, stdout, xtask_db};
 use chrono::NaiveDate;
-use support::{assert_code, demo_project, psql, stderr, stdout, xtask_db};
-use xtask::migration::render::{new_migration, NewFields};
-use xtask::pg::Throwaway;
+use touchpoint::migration::render::{new_migration, NewFields};
+use touchpoint::pg::Throwaway;
 
 /// Writes migrations/<2026-11-NN>_<NN>_<slug>.sql with a full header.
 fn write_migration(

@@ -3,8 +3,6 @@
 //! sslmode require / verify-ca / verify-full mean what libpq means, and no
 //! message ever shows a password.
 
-mod support;
-
 use std::fs;
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
@@ -12,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use support::{assert_code, demo_project, stderr, stdout};
-use xtask::pg::Throwaway;
+use crate::support::{assert_code, demo_project, stderr, stdout};
+use touchpoint::pg::Throwaway;
 
 const PASSWORD: &str = "S3cretPW-xyz";
 
@@ -43,7 +41,7 @@ fn openssl(dir: &Path, args: &[&str]) {
 
 /// The `postgres` user's uid and gid, when running as root.
 fn postgres_ids() -> Option<(u32, u32)> {
-    if !support::is_root() {
+    if !crate::support::is_root() {
         return None;
     }
     let passwd = fs::read_to_string("/etc/passwd").unwrap();
@@ -167,25 +165,16 @@ fn tls_server() -> TlsServer {
     TlsServer { pg, port, pki }
 }
 
-/// Runs the binary with `--database-url url` and a clean environment: no
-/// PG* variables, no DATABASE_URL, and HOME an empty directory (so no
-/// ~/.postgresql/root.crt), plus `env`.
+/// Runs the binary with `--database-url url` in the clean environment of
+/// the tests, HOME an empty directory (so no ~/.postgresql/root.crt), plus
+/// `env`.
 fn run(dir: &Path, url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    let mut cmd = crate::support::command(dir);
     cmd.args(args)
-        .arg("--project-dir")
-        .arg(dir)
         .arg("--database-url")
         .arg(url)
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("DATABASE_URL")
         .env("HOME", home.path());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("PG") {
-            cmd.env_remove(k);
-        }
-    }
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -569,7 +558,7 @@ fn passwords_are_never_printed() {
         &["migration", "apply", "--help"][..],
         &["migration", "status", "--help"][..],
     ] {
-        let o = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        let o = crate::support::command(dir.path())
             .args(args)
             .env("DATABASE_URL", &secret_url)
             .output()
@@ -578,10 +567,8 @@ fn passwords_are_never_printed() {
         assert!(stdout(&o).contains("DATABASE_URL"), "{}", stdout(&o));
         assert_no_password(&o, &format!("{args:?} with DATABASE_URL set"));
     }
-    let o = Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["migration", "status", "--project-dir"])
-        .arg(dir.path())
-        .env_remove("CARGO_TARGET_DIR")
+    let o = crate::support::command(dir.path())
+        .args(["migration", "status"])
         .env("DATABASE_URL", &secret_url)
         .output()
         .unwrap();

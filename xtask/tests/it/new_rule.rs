@@ -1,16 +1,14 @@
 //! `cargo xtask new-rule` on a copy of the files it edits.
 
-mod support;
-
 use std::fs;
 
-use support::{assert_code, repo_root, stderr, stdout, xtask};
+use crate::support::{assert_code, repo_root, stderr, stdout, xtask};
 
 fn copy_of_repo_files() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for rel in [
         "xtask/src/review/rules/mod.rs",
-        "xtask/tests/review_rules.rs",
+        "xtask/tests/it/review_rules.rs",
     ] {
         let to = dir.path().join(rel);
         fs::create_dir_all(to.parent().unwrap()).unwrap();
@@ -64,7 +62,7 @@ fn scaffolds_rule_registry_page_and_snapshot() {
         .find("&drop_column_in_use::DropColumnInUse,")
         .unwrap();
     assert!(entry < registry.find("&ignore::UnknownIgnore").unwrap());
-    let tests = fs::read_to_string(dir.path().join("xtask/tests/review_rules.rs")).unwrap();
+    let tests = fs::read_to_string(dir.path().join("xtask/tests/it/review_rules.rs")).unwrap();
     assert!(
         tests.contains("    snapshot_drop_column_in_use => \"drop-column-in-use\",\n}"),
         "the line closes the snapshots! list"

@@ -3,8 +3,8 @@
 
 use std::fs;
 
-use xtask::sql::lexer::fuzz_one;
-use xtask::sql::split::split;
+use touchpoint::sql::lexer::fuzz_one;
+use touchpoint::sql::split::split;
 
 #[test]
 fn corpus_files_split_as_expected() {

@@ -3,15 +3,13 @@
 //! introspection model and by pg_dump), byte-identical re-syncs, placement,
 //! SOURCE OF TRUTH lines, `--check`, DOWNSTREAM commands.
 
-mod support;
-
 use std::fs;
 use std::path::Path;
 
-use support::{assert_code, migration, psql, stderr, stdout, write, xtask, xtask_db};
-use xtask::pg::connect::Database;
-use xtask::pg::Throwaway;
-use xtask::schema::roundtrip;
+use crate::support::{assert_code, migration, psql, stderr, stdout, write, xtask, xtask_db};
+use touchpoint::pg::connect::Database;
+use touchpoint::pg::Throwaway;
+use touchpoint::schema::roundtrip;
 
 fn files(dir: &Path) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = fs::read_dir(dir.join("current_schema"))
@@ -32,7 +30,7 @@ fn files(dir: &Path) -> Vec<(String, String)> {
 /// The demo set applied into database `db` of `pg`, synced into `dir`.
 fn demo_synced(pg: &Throwaway, db: &str) -> tempfile::TempDir {
     psql(&pg.url(), &format!("CREATE DATABASE {db}"));
-    let dir = support::demo_project();
+    let dir = crate::support::demo_project();
     let url = pg.url_for(db);
     assert_code(
         &xtask_db(dir.path(), &url, &["migration", "apply", "--no-stamp"]),
@@ -49,7 +47,7 @@ fn demo_synced(pg: &Throwaway, db: &str) -> tempfile::TempDir {
 
 fn round_trip(pg: &Throwaway, source: &str, copy: &str) -> roundtrip::RoundTrip {
     let server = Database::from_conninfo(&pg.url(), |_| None).unwrap();
-    xtask::pg::block_on(async {
+    touchpoint::pg::block_on(async {
         let admin = server.connect("test").await.unwrap();
         roundtrip::run(&admin, &server, source, copy).await.unwrap()
     })
@@ -71,8 +69,8 @@ fn demo_set_round_trips_and_resyncs_to_identical_bytes() {
     );
     for (name, text) in &written {
         assert_eq!(
-            xtask::schema::banner::check(text),
-            xtask::schema::banner::BannerState::Intact,
+            touchpoint::schema::banner::check(text),
+            touchpoint::schema::banner::BannerState::Intact,
             "{name}"
         );
     }
@@ -462,11 +460,17 @@ fn a_hand_written_file_and_a_bad_config_are_refused() {
     );
 }
 
-/// The repository's own current_schema/ is generated from its migrations.
+/// The demo fixture's current_schema/ is what sync writes from its
+/// migrations (the repository's own is checked by `.ci/run`).
 #[test]
-fn tidy_repository_current_schema_matches_the_migrations() {
+fn demo_current_schema_matches_the_migrations() {
     let pg = Throwaway::start().unwrap();
-    let root = support::repo_root();
+    let project = crate::support::demo_project();
+    let root = project.path();
+    crate::support::copy_dir(
+        &crate::support::fixture_dir().join("current_schema"),
+        &root.join("current_schema"),
+    );
     let out = xtask(
         root,
         &["migration", "sync", "--check", "--shadow-url", &pg.url()],
@@ -478,9 +482,10 @@ fn tidy_repository_current_schema_matches_the_migrations() {
 /// is `cargo xtask corpus`, see docs/sync.md).
 #[test]
 fn corpus_slice_round_trips() {
-    let dir = support::repo_root().join("xtask/tests/corpus");
+    let dir = crate::support::repo_root().join("xtask/tests/corpus");
+    let scratch = tempfile::tempdir().unwrap();
     let out = xtask(
-        support::repo_root(),
+        scratch.path(),
         &["corpus", "--dir", dir.to_str().unwrap(), "--show", "40"],
     );
     assert_code(&out, 0);
