@@ -5,6 +5,7 @@
 mod support;
 
 mod adopt;
+mod adopting;
 mod apply;
 mod apply_concurrency;
 mod bundle;
@@ -12,6 +13,7 @@ mod cli;
 mod db;
 mod demo_set;
 mod drift;
+mod first_run;
 mod hook;
 mod lexer_corpus;
 mod new_rule;

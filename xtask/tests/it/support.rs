@@ -12,6 +12,14 @@ use std::process::{Command, Output};
 /// `TOUCHPOINT_PG_BINDIR` passes through: it says which server binaries the
 /// whole run uses (the version matrix sets it).
 pub fn command(dir: &Path) -> Command {
+    let mut cmd = bare_command(dir);
+    cmd.arg("--project-dir").arg(dir);
+    cmd
+}
+
+/// The binary in the clean environment of [`command`], run in `cwd`
+/// without `--project-dir`: it finds the project itself.
+pub fn bare_command(cwd: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_touchpoint"));
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy();
@@ -22,10 +30,7 @@ pub fn command(dir: &Path) -> Command {
             cmd.env_remove(&*key);
         }
     }
-    cmd.env("TOUCHPOINT_NO_HOOKS", "1")
-        .arg("--project-dir")
-        .arg(dir)
-        .current_dir(dir);
+    cmd.env("TOUCHPOINT_NO_HOOKS", "1").current_dir(cwd);
     cmd
 }
 
