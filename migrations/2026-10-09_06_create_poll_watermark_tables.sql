@@ -5,7 +5,7 @@
 --
 -- PROBLEM: The clinical-ops and integration pollers keep their high-water
 --   mark in memory, so every restart re-reads and re-processes the whole
---   feed. The later watermark change (seed migration 019) also assumed
+--   feed. The later watermark change (migration 019 of the old system) also assumed
 --   clinical_ops_poll_watermark already existed and failed where it did not.
 -- SOLUTION: Create service_ops.clinical_ops_poll_watermark and
 --   service_ops.integration_poll_watermark, one row per poller, and seed the

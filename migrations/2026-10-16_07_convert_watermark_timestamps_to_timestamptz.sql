@@ -7,7 +7,7 @@
 --   (no time zone). Comparing them with the TIMESTAMPTZ columns of the feeds
 --   casts through the session time zone, so a poller running outside UTC
 --   skipped or re-read an hour of messages at the DST change. The original
---   fix (seed migration 020) altered the column type blindly and failed on
+--   fix (migration 020 of the old system) altered the column type blindly and failed on
 --   databases where a column was already TIMESTAMPTZ or missing.
 -- SOLUTION: For each of the five columns, look up its current type in
 --   information_schema.columns and convert it only while it is still

@@ -119,7 +119,7 @@ pub enum MigrationCmd {
     ///   cargo xtask migration sync --check    (CI: fails when current_schema/ is stale)
     Sync(SyncArgs),
     /// Write the psql scripts and the instructions a DBA runs by hand, for
-    /// databases developers do not touch (seed 001; docs/bundle.md).
+    /// databases developers do not touch (docs/bundle.md).
     ///
     /// Without --from / --to, bundles the migrations pending on the target
     /// database (it is only read). Writes DIR/<date>_<first>-<last>_migrations.sql

@@ -1,4 +1,4 @@
-//! `<bundle>_DBA_INSTRUCTIONS.md`, in the shape of seed 001, from
+//! `<bundle>_DBA_INSTRUCTIONS.md`, a DBA's runbook, from
 //! `templates/dba_instructions.md` (askama). Everything variable is worked
 //! out here; the template is the layout.
 

@@ -1,5 +1,5 @@
 //! `migration bundle`'s output, built without I/O: the psql scripts a DBA
-//! runs by hand and the instructions that go with them (seed 001).
+//! runs by hand and the instructions that go with them.
 //!
 //! The main script holds every transactional migration in one transaction
 //! that the DBA commits after reading the checks; `-- migrate:no-transaction`

@@ -1,5 +1,5 @@
 //! `migration bundle [--from NN] [--to NN] --out DIR`: writes the psql
-//! scripts and the instructions a DBA runs by hand (seed 001) for the
+//! scripts and the instructions a DBA runs by hand for the
 //! migrations pending on the target database, or for a range of files.
 //!
 //! It only reads the target database (the tracking table); locks and

@@ -1,5 +1,5 @@
 //! The catch-up script: SQL that makes the actual side match the expected
-//! one, in the style of seed 000's unified script. Every statement checks
+//! one, as one unified script. Every statement checks
 //! before it changes (IF NOT EXISTS, a DO block reading the catalogs, or a
 //! statement that is a no-op the second time), so running the script twice
 //! changes nothing the second time. Nothing is dropped unless the caller

@@ -1,4 +1,4 @@
-//! The header block every migration opens with (seed 003's template plus the
+//! The header block every migration opens with (the workflow's template plus the
 //! TOUCHPOINTS block) and its stamps.
 //!
 //! Parsing is lenient: a missing or empty field is recorded as empty so that

@@ -1431,7 +1431,7 @@ mod tests {
         }
     }
 
-    /// `TOUCHPOINT_FUZZ_SECS=60 cargo test --release -p xtask fuzz_for_a_while -- --ignored --nocapture`
+    /// `TOUCHPOINT_FUZZ_SECS=60 cargo test --release -p touchpoint fuzz_for_a_while -- --ignored --nocapture`
     #[test]
     #[ignore = "long-running: set TOUCHPOINT_FUZZ_SECS"]
     fn fuzz_for_a_while() {

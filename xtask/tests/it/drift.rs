@@ -13,7 +13,7 @@ use touchpoint::pg::connect::Database;
 use touchpoint::pg::Throwaway;
 use touchpoint::schema::roundtrip;
 
-/// What the code expects (seed 000): the schema the migrations build.
+/// What the code expects: the schema the migrations build.
 const EXPECTED: &str = "
 CREATE SCHEMA IF NOT EXISTS service_ops;
 CREATE TYPE service_ops.decision_status AS ENUM ('pending', 'approved', 'rejected');

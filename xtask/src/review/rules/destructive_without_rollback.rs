@@ -1,7 +1,7 @@
 use crate::review::stmt::Section;
 use crate::review::{Context, Finding, Rule, Severity};
 
-/// Seed 003: "Include rollback script for destructive operations".
+/// A destructive statement needs a rollback that restores what it removed.
 pub struct DestructiveWithoutRollback;
 
 impl Rule for DestructiveWithoutRollback {

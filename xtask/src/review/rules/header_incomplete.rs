@@ -1,7 +1,7 @@
 use crate::migration::render::PLACEHOLDER_OPEN;
 use crate::review::{Context, Finding, Rule, Severity};
 
-/// Seed 003's header: every field filled, the date the file's date.
+/// The header: every field filled, the date the file's date.
 pub struct HeaderIncomplete;
 
 impl Rule for HeaderIncomplete {

@@ -1,6 +1,6 @@
 use crate::review::{Context, Finding, Rule, Severity};
 
-/// Seed 003: "Never use emojis in migration files".
+/// No emoji in migration files: they break terminals, diffs and some clients.
 pub struct NoEmoji;
 
 fn is_emoji(c: char) -> bool {

@@ -1,6 +1,6 @@
 use crate::review::{Context, Finding, Rule, Severity};
 
-/// Seed 002: re-running a migration must not fail on what it created.
+/// Re-running a migration must not fail on what it created.
 pub struct RequireIfNotExists;
 
 impl Rule for RequireIfNotExists {

@@ -1,7 +1,7 @@
 use super::ddl;
 use crate::review::{Context, Finding, Rule, Severity};
 
-/// ADD CONSTRAINT has no IF NOT EXISTS: seed 002's existence check.
+/// ADD CONSTRAINT has no IF NOT EXISTS: an existence check.
 pub struct UnguardedAddConstraint;
 
 impl Rule for UnguardedAddConstraint {

@@ -1,6 +1,6 @@
 use crate::review::{Context, Finding, Rule, Severity};
 
-/// PostgreSQL has no CREATE TYPE IF NOT EXISTS: seed 002's DO-block guard.
+/// PostgreSQL has no CREATE TYPE IF NOT EXISTS: the DO-block guard.
 pub struct UnguardedCreateType;
 
 impl Rule for UnguardedCreateType {
