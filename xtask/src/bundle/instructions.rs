@@ -12,7 +12,7 @@ use crate::review::dynamic::rank;
 
 #[derive(Template)]
 #[template(path = "dba_instructions.md", escape = "none")]
-struct Doc {
+struct Instructions {
     unreviewed: String,
     bundle: String,
     first: String,
@@ -235,17 +235,89 @@ fn impact(b: &Bundle) -> ImpactDoc {
     }
 }
 
-pub fn render(b: &Bundle, names: &Names) -> Result<String, String> {
-    let tx = b.transactional();
-    let nt = b.non_transactional();
+pub fn render(b: &Bundle, names: &Names) -> anyhow::Result<String> {
     let nn = |m: Option<&&Migration>| m.map_or(String::new(), |m| m.name.number_text.clone());
-    let mut migrations = Vec::new();
-    let (mut main_checks, mut nt_checks) = (0, 0);
-    let mut tables: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let listed = migration_docs(b, names)?;
+    let order: Vec<&Migration> = b.run_order().into_iter().rev().collect();
+    let table = b.table.to_string();
+    let doc = Instructions {
+        unreviewed: b.unreviewed_phrase().map_or_else(String::new, |phrase| {
+            format!(
+                "**UNREVIEWED (bundled with `--unreviewed`): {phrase}. Do not run this on a production database until the review is done (`cargo xtask migration review`).**"
+            )
+        }),
+        bundle: names.prefix.clone(),
+        first: nn(b.migrations.first()),
+        last: nn(b.migrations.last()),
+        date: names.prefix.get(..10).unwrap_or_default().to_string(),
+        main_file: names.main.clone(),
+        nt_file: names.no_transaction.clone().unwrap_or_default(),
+        rollback_file: names.rollback.clone(),
+        log_file: format!("{}_run.log", names.prefix),
+        summary: summary(b, names),
+        nt_summary: b
+            .non_transactional()
+            .iter()
+            .map(|m| format!("{} ({})", m.name.number_text, title(m)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        history: history(b, &table),
+        history_sql: format!("SELECT version, success FROM {table} ORDER BY version DESC LIMIT 5;"),
+        post_sql: post_sql(b, &table),
+        table,
+        migrations: listed.docs,
+        check_queries: listed.main_checks + listed.nt_checks,
+        main_checks: listed.main_checks,
+        nt_checks: listed.nt_checks,
+        rollbacks: rollback_docs(&order),
+        rollback_order: order
+            .iter()
+            .map(|m| m.name.number_text.clone())
+            .collect::<Vec<_>>()
+            .join(", "),
+        impossible: order.iter().filter_map(|m| no_rollback(m)).collect(),
+        tables: listed
+            .tables
+            .iter()
+            .map(|(t, nns)| {
+                format!(
+                    "`{t}`: migration{} {}",
+                    if nns.len() == 1 { "" } else { "s" },
+                    nns.join(", ")
+                )
+            })
+            .collect(),
+        impact: impact(b),
+    };
+    let mut text = doc
+        .render()
+        .map_err(|e| anyhow::anyhow!("cannot render the instructions: {e}"))?;
+    // askama strips the template's final newline.
+    text.push('\n');
+    Ok(text)
+}
+
+/// The migrations as the instructions list them, with the number of verify
+/// checks in each script and the migrations touching each table.
+struct Listed {
+    docs: Vec<MigrationDoc>,
+    main_checks: usize,
+    nt_checks: usize,
+    tables: BTreeMap<String, Vec<String>>,
+}
+
+fn migration_docs(b: &Bundle, names: &Names) -> anyhow::Result<Listed> {
+    let mut listed = Listed {
+        docs: Vec::new(),
+        main_checks: 0,
+        nt_checks: 0,
+        tables: BTreeMap::new(),
+    };
     for m in &b.migrations {
         let h = m.header.clone().unwrap_or_default();
         for t in h.affected_tables() {
-            tables
+            listed
+                .tables
                 .entry(t)
                 .or_default()
                 .push(m.name.number_text.clone());
@@ -254,9 +326,9 @@ pub fn render(b: &Bundle, names: &Names) -> Result<String, String> {
         if let Some(range) = m.verify.clone() {
             for p in pieces(m, range)? {
                 if m.no_transaction {
-                    nt_checks += 1;
+                    listed.nt_checks += 1;
                 } else {
-                    main_checks += 1;
+                    listed.main_checks += 1;
                 }
                 checks.push(match check_name(&p) {
                     Some(n) => format!("`{}`", n.replace('`', "'")),
@@ -264,7 +336,7 @@ pub fn render(b: &Bundle, names: &Names) -> Result<String, String> {
                 });
             }
         }
-        migrations.push(MigrationDoc {
+        listed.docs.push(MigrationDoc {
             nn: m.name.number_text.clone(),
             title: title(m),
             file: display(m),
@@ -291,8 +363,12 @@ pub fn render(b: &Bundle, names: &Names) -> Result<String, String> {
             checks,
         });
     }
-    let order: Vec<&Migration> = b.run_order().into_iter().rev().collect();
-    let rollbacks = order
+    Ok(listed)
+}
+
+/// Each migration's rollback, in the order they are undone.
+fn rollback_docs(order: &[&Migration]) -> Vec<RollbackDoc> {
+    order
         .iter()
         .map(|m| RollbackDoc {
             nn: m.name.number_text.clone(),
@@ -308,14 +384,17 @@ pub fn render(b: &Bundle, names: &Names) -> Result<String, String> {
                 (None, None) => String::new(),
             },
         })
-        .collect();
-    let table = b.table.to_string();
-    let post_rows: Vec<String> = b
+        .collect()
+}
+
+/// The query that shows every bundled migration recorded with its checksum.
+fn post_sql(b: &Bundle, table: &str) -> String {
+    let rows: Vec<String> = b
         .run_order()
         .iter()
         .map(|m| format!("        ('{}', '{}')", m.name.stem, m.checksum))
         .collect();
-    let post_sql = format!(
+    format!(
         "SELECT v.version,
        CASE WHEN m.success AND m.checksum = v.checksum THEN 'PASS' ELSE 'FAIL' END AS recorded
   FROM (VALUES
@@ -323,13 +402,17 @@ pub fn render(b: &Bundle, names: &Names) -> Result<String, String> {
        ) AS v(version, checksum)
   LEFT JOIN {table} m USING (version)
  ORDER BY v.version;",
-        post_rows.join(",\n")
-    );
-    let summary = match (tx.len(), nt.len()) {
+        rows.join(",\n")
+    )
+}
+
+/// What the bundle applies, in which scripts.
+fn summary(b: &Bundle, names: &Names) -> String {
+    let nt_file = names.no_transaction.as_deref().unwrap_or_default();
+    match (b.transactional().len(), b.non_transactional().len()) {
         (0, n) => format!(
-            "{n} migration{} that cannot run inside a transaction (`{}`), after `{}` is committed (it holds no migration: it checks the history and creates the tracking table when it is missing)",
+            "{n} migration{} that cannot run inside a transaction (`{nt_file}`), after `{}` is committed (it holds no migration: it checks the history and creates the tracking table when it is missing)",
             if n == 1 { "" } else { "s" },
-            names.no_transaction.as_deref().unwrap_or_default(),
             names.main
         ),
         (t, 0) => format!(
@@ -338,18 +421,16 @@ pub fn render(b: &Bundle, names: &Names) -> Result<String, String> {
             names.main
         ),
         (t, n) => format!(
-            "{t} migration{} in one transaction (`{}`), then {n} that cannot run inside a transaction (`{}`, after COMMIT)",
+            "{t} migration{} in one transaction (`{}`), then {n} that cannot run inside a transaction (`{nt_file}`, after COMMIT)",
             if t == 1 { "" } else { "s" },
-            names.main,
-            names.no_transaction.as_deref().unwrap_or_default()
+            names.main
         ),
-    };
-    let nt_summary = nt
-        .iter()
-        .map(|m| format!("{} ({})", m.name.number_text, title(m)))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let history = match b.before.last() {
+    }
+}
+
+/// The history the database must have before the bundle runs.
+fn history(b: &Bundle, table: &str) -> String {
+    match b.before.last() {
         Some(v) => format!(
             "every migration before this bundle recorded as applied ({} of them); the newest is `{v}`",
             b.before.len()
@@ -357,56 +438,5 @@ pub fn render(b: &Bundle, names: &Names) -> Result<String, String> {
         None => format!(
             "none of this bundle's migrations recorded (it starts with the first one; `{table}` may not exist yet: the script creates it)"
         ),
-    };
-    let history_sql =
-        format!("SELECT version, success FROM {table} ORDER BY version DESC LIMIT 5;");
-    let doc = Doc {
-        unreviewed: b.unreviewed_phrase().map_or_else(String::new, |phrase| {
-            format!(
-                "**UNREVIEWED (bundled with `--unreviewed`): {phrase}. Do not run this on a production database until the review is done (`cargo xtask migration review`).**"
-            )
-        }),
-        bundle: names.prefix.clone(),
-        first: nn(b.migrations.first()),
-        last: nn(b.migrations.last()),
-        date: names.prefix.get(..10).unwrap_or_default().to_string(),
-        main_file: names.main.clone(),
-        nt_file: names.no_transaction.clone().unwrap_or_default(),
-        rollback_file: names.rollback.clone(),
-        log_file: format!("{}_run.log", names.prefix),
-        table,
-        summary,
-        nt_summary,
-        history,
-        history_sql,
-        migrations,
-        check_queries: main_checks + nt_checks,
-        main_checks,
-        nt_checks,
-        rollbacks,
-        rollback_order: order
-            .iter()
-            .map(|m| m.name.number_text.clone())
-            .collect::<Vec<_>>()
-            .join(", "),
-        impossible: order.iter().filter_map(|m| no_rollback(m)).collect(),
-        post_sql,
-        tables: tables
-            .iter()
-            .map(|(t, nns)| {
-                format!(
-                    "`{t}`: migration{} {}",
-                    if nns.len() == 1 { "" } else { "s" },
-                    nns.join(", ")
-                )
-            })
-            .collect(),
-        impact: impact(b),
-    };
-    let mut text = doc
-        .render()
-        .map_err(|e| format!("cannot render the instructions: {e}"))?;
-    // askama strips the template's final newline.
-    text.push('\n');
-    Ok(text)
+    }
 }

@@ -154,7 +154,7 @@ impl Bundle<'_> {
 
     /// Every file of the bundle. Fails (naming file:line) when a section
     /// cannot be split into statements, as `apply` would.
-    pub fn render(&self) -> Result<Files, String> {
+    pub fn render(&self) -> anyhow::Result<Files> {
         for m in &self.migrations {
             for range in [Some(m.body.clone()), m.verify.clone(), m.rollback.clone()]
                 .into_iter()
@@ -266,12 +266,12 @@ impl Piece<'_> {
 }
 
 /// The statements of `range` with the comments above each.
-pub fn pieces(m: &Migration, range: Range<usize>) -> Result<Vec<Piece<'_>>, String> {
+pub fn pieces(m: &Migration, range: Range<usize>) -> anyhow::Result<Vec<Piece<'_>>> {
     let sql = &m.source[range.clone()];
     let parts = split(sql);
     if let Some(e) = parts.errors.first() {
         let line = m.line_of(range.start + e.span.start);
-        return Err(format!("{}:{line}: {}", display(m), e.message));
+        anyhow::bail!("{}:{line}: {}", display(m), e.message);
     }
     let mut out = Vec::new();
     let mut prev = 0;
@@ -306,22 +306,13 @@ pub fn verbatim(m: &Migration, range: Range<usize>) -> String {
     }
 }
 
-/// The reason of a `-- irreversible: <reason>` line.
-pub fn irreversible_reason(sql: &str) -> Option<String> {
-    sql.lines().find_map(|l| {
-        l.trim()
-            .strip_prefix("-- irreversible:")
-            .map(|r| r.trim().to_string())
-    })
-}
-
 /// Why the migration's rollback cannot run, if it cannot.
 pub fn no_rollback(m: &Migration) -> Option<String> {
     let sql = m.rollback_sql().unwrap_or("");
     if !split(sql).statements.is_empty() {
         return None;
     }
-    Some(match irreversible_reason(sql) {
+    Some(match crate::migration::irreversible_reason(sql) {
         Some(r) => format!("{} is marked irreversible: {r}", m.name.stem),
         None => format!("{} has no rollback SQL", m.name.stem),
     })

@@ -231,7 +231,7 @@ const ELAPSED_MS: &str =
 
 /// The verify section, each query wrapped so that its rows land in `table`
 /// and print as `migration | check_name | status`.
-fn checks(out: &mut String, m: &Migration, table: &str) -> Result<(), String> {
+fn checks(out: &mut String, m: &Migration, table: &str) -> anyhow::Result<()> {
     let Some(range) = m.verify.clone() else {
         out.push_str(&format!(
             "-- {} has no verify section: no checks.\n",
@@ -298,7 +298,7 @@ RETURNING migration, check_name, status;
 }
 
 /// The main script: every transactional migration in one transaction.
-pub fn main(b: &Bundle, names: &Names) -> Result<String, String> {
+pub fn main(b: &Bundle, names: &Names) -> anyhow::Result<String> {
     let tx = b.transactional();
     let nt = b.non_transactional();
     let mut out = String::new();
@@ -455,7 +455,7 @@ fn ensure_tracking(out: &mut String, table: &TableName) {
 }
 
 /// The second script: the no-transaction migrations, after COMMIT.
-pub fn no_transaction(b: &Bundle, names: &Names) -> Result<String, String> {
+pub fn no_transaction(b: &Bundle, names: &Names) -> anyhow::Result<String> {
     let tx = b.transactional();
     let nt = b.non_transactional();
     let t = &b.table;
@@ -580,7 +580,7 @@ fn no_transaction_migration(
     t: &TableName,
     m: &Migration,
     names: &Names,
-) -> Result<(), String> {
+) -> anyhow::Result<()> {
     let (version, name, checksum, rollback_sql) = record_literals(m);
     let stmts = pieces(m, m.body.clone())?;
     let total = stmts.len();
@@ -626,7 +626,10 @@ SELECT :touchpoint_done < {n} AS touchpoint_todo \\gset
 ",
             p.line
         ));
-        if let Some((index, on)) = crate::commands::apply::concurrent_index(p.text) {
+        if let Some(crate::sql::index::ConcurrentIndex {
+            index, table: on, ..
+        }) = crate::sql::index::concurrent_index(p.text)
+        {
             out.push_str(&format!(
                 "-- An INVALID index of that name (left by a build that failed or was
 -- interrupted) would be kept as it is by IF NOT EXISTS: stop instead.
@@ -642,7 +645,7 @@ BEGIN
 END
 $touchpoint$;
 ",
-                crate::commands::apply::invalid_index_sql(&literal(&index), &literal(&on))
+                crate::pg::exec::invalid_index_sql(&literal(&index), &literal(&on))
             ));
         }
         if !p.lead.is_empty() {
@@ -691,7 +694,7 @@ $touchpoint$;
 /// The rollback script: the no-transaction migrations first (each statement
 /// on its own), then one transaction for the rest, newest first, each with
 /// the deletion of its tracking row; it ends without COMMIT.
-pub fn rollback(b: &Bundle, names: &Names) -> Result<String, String> {
+pub fn rollback(b: &Bundle, names: &Names) -> anyhow::Result<String> {
     let t = &b.table;
     let order: Vec<&Migration> = b.run_order().into_iter().rev().collect();
     let nt: Vec<&Migration> = order.iter().copied().filter(|m| m.no_transaction).collect();

@@ -7,13 +7,48 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use chrono::NaiveDate;
 
-use crate::commands::apply::os_user;
+use crate::args::{DatabaseArgs, LockArgs, StampArgs};
 use crate::migration::Touchpoint;
+use crate::outcome::{BadInput, Outcome};
 use crate::pg::connect::Database;
+use crate::pg::tracking::os_user;
 use crate::pg::tracking::{self, TableName};
 use crate::project::Project;
-use crate::{BadInput, Outcome};
 
+/// Record migrations up to NN as applied without running them (for a
+/// database that already has their schema).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Record every migration up to and including NN.
+    #[arg(long, value_name = "NN")]
+    pub to: u32,
+    /// Why (stored with each record).
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub stamp: StampArgs,
+}
+
+impl Args {
+    pub fn run(self, project: &Project) -> Result<Outcome> {
+        let db = self.db.database(project)?;
+        let opts = Options {
+            to: self.to,
+            lock_wait: self.lock.wait(),
+            table: self.db.table()?,
+            reason: self.reason,
+            stamp: self.stamp.enabled(),
+            today: crate::args::today(),
+        };
+        crate::pg::block_on(baseline(project, &db, &opts))
+    }
+}
+
+/// What one baseline does, resolved from its arguments.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub to: u32,
@@ -24,35 +59,24 @@ pub struct Options {
     pub today: NaiveDate,
 }
 
-pub fn run(project: &Project, db: &Database, opts: &Options) -> Result<Outcome> {
-    crate::pg::block_on(baseline(project, db, opts))
-}
-
 pub async fn baseline(project: &Project, db: &Database, opts: &Options) -> Result<Outcome> {
     if opts.reason.trim().is_empty() {
         bail!(BadInput("--reason must say why these migrations are recorded without running (it is stored with them)".into()));
     }
-    let set = project.load_migrations()?;
-    if !set.problems.is_empty() {
-        for p in &set.problems {
-            eprintln!("error: {p}");
-        }
-        bail!("fix the files in migrations/ first (listed above); nothing was recorded");
-    }
-    if !set.migrations.iter().any(|m| m.name.number == opts.to) {
+    let migrations = project.load_migrations()?.sound("recorded")?;
+    if !migrations.iter().any(|m| m.name.number == opts.to) {
         bail!(BadInput(format!(
             "there is no migration numbered {:02} in migrations/",
             opts.to
         )));
     }
     let client = db.connect("touchpoint baseline").await?;
-    tracking::lock(&client, opts.lock_wait).await?;
-    let result = async {
+    let work = async {
         tracking::ensure(&client, &opts.table).await?;
         let rows = tracking::load(&client, &opts.table).await?;
         client.batch_execute("BEGIN").await?;
         let mut recorded = Vec::new();
-        for m in set.migrations.iter().filter(|m| m.name.number <= opts.to) {
+        for m in migrations.iter().filter(|m| m.name.number <= opts.to) {
             if rows.iter().any(|r| r.version == m.name.stem) {
                 continue;
             }
@@ -81,11 +105,9 @@ pub async fn baseline(project: &Project, db: &Database, opts: &Options) -> Resul
             recorded.len(),
             if recorded.len() == 1 { "" } else { "s" },
             opts.to,
-            set.migrations.iter().filter(|m| m.name.number <= opts.to).count() - recorded.len()
+            migrations.iter().filter(|m| m.name.number <= opts.to).count() - recorded.len()
         );
         Ok(Outcome::Clean)
-    }
-    .await;
-    let _ = tracking::unlock(&client).await;
-    result
+    };
+    tracking::with_lock(&client, opts.lock_wait, work).await
 }

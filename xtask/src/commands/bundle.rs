@@ -10,16 +10,69 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context as _, Result};
 
+use crate::args::{DatabaseArgs, ShadowArgs};
 use crate::bundle::{self, Bundle, Impact, MeasuredMigration, StatementImpact};
-use crate::commands::plan::{Plan, State};
 use crate::migration::{Migration, StampState, Touchpoint};
+use crate::outcome::{BadInput, Outcome};
 use crate::pg::connect::Database;
 use crate::pg::tracking::{self, TableName};
-use crate::pg::Binaries;
 use crate::project::{write_atomic, Project};
 use crate::review::{dynamic, Severity};
-use crate::{BadInput, Outcome};
+use crate::runner::plan::{Plan, State};
 
+/// Write the psql scripts and the instructions a DBA runs by hand, for
+/// databases developers do not touch (docs/bundle.md).
+///
+/// Without --from / --to, bundles the migrations pending on the target
+/// database (it is only read). Writes DIR/<date>_<first>-<last>_migrations.sql
+/// (one transaction, left open for the DBA's COMMIT), _no_transaction.sql
+/// (when a migration is `-- migrate:no-transaction`), _rollback.sql and
+/// _DBA_INSTRUCTIONS.md. Every migration needs a current Reviewed stamp.
+/// Examples:
+///   cargo xtask migration bundle --database-url "$PROD_URL" --out release/
+///   cargo xtask migration bundle --from 11 --to 14 --out release/
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// The first migration (NN) to bundle; with --from or --to no database
+    /// is read [default: the first file].
+    #[arg(long, value_name = "NN")]
+    pub from: Option<u32>,
+    /// The last migration (NN) to bundle [default: the last file].
+    #[arg(long, value_name = "NN")]
+    pub to: Option<u32>,
+    /// The directory to write the bundle to (created when missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Bundle migrations without a current Reviewed stamp; the
+    /// instructions then say so in their first line.
+    #[arg(long)]
+    pub unreviewed: bool,
+    #[command(flatten)]
+    pub shadow: ShadowArgs,
+    /// Do not measure locks and rewrites (the instructions say so).
+    #[arg(long)]
+    pub no_measure: bool,
+}
+
+impl Args {
+    pub fn run(self, project: &Project) -> Result<Outcome> {
+        let opts = Options {
+            table: self.db.table()?,
+            from: self.from,
+            to: self.to,
+            out: self.out,
+            unreviewed: self.unreviewed,
+            db: self.db,
+            shadow_url: self.shadow.shadow_url,
+            measure: !self.no_measure,
+        };
+        run(project, &opts)
+    }
+}
+
+/// What one bundle does, resolved from its arguments.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub from: Option<u32>,
@@ -27,25 +80,15 @@ pub struct Options {
     pub out: PathBuf,
     pub unreviewed: bool,
     /// The target database (for the pending migrations).
-    pub database_url: Option<String>,
+    pub db: DatabaseArgs,
     pub table: TableName,
     pub shadow_url: Option<String>,
     pub measure: bool,
 }
 
-pub fn run(project: &Project, opts: &Options) -> Result<Outcome> {
-    let set = project.load_migrations()?;
-    if !set.problems.is_empty() {
-        for p in &set.problems {
-            eprintln!("error: {p}");
-        }
-        bail!(
-            "{} file problem{} in migrations/ (listed above); nothing was written. Fix them, then run bundle again",
-            set.problems.len(),
-            if set.problems.len() == 1 { "" } else { "s" }
-        );
-    }
-    let all = &set.migrations;
+fn run(project: &Project, opts: &Options) -> Result<Outcome> {
+    let migrations = project.load_migrations()?.sound("written")?;
+    let all = &migrations;
     let chosen = if opts.from.is_some() || opts.to.is_some() {
         range(all, opts)?
     } else {
@@ -177,7 +220,7 @@ fn pending(project: &Project, all: &[Migration], opts: &Options) -> Result<Optio
             "no database to ask which migrations are pending: {e:#}. To bundle without a database, name the migrations: --from NN --to NN"
         )))
     };
-    let db = Database::resolve(opts.database_url.as_deref(), &project.root).map_err(no_db)?;
+    let db = opts.db.database(project).map_err(no_db)?;
     let rows = crate::pg::block_on(async {
         let client = db.connect("touchpoint bundle").await.map_err(no_db)?;
         tracking::load(&client, &opts.table).await
@@ -256,15 +299,13 @@ fn measure(
     chosen: &[usize],
     shadow_url: Option<&str>,
 ) -> Impact {
-    let shadow = match shadow_url {
-        Some(url) => Database::from_conninfo(url, |k| std::env::var(k).ok()),
-        None => match Binaries::find() {
-            Ok(_) => Database::resolve(None, &project.root),
-            Err(e) => {
-                eprintln!("locks and rewrites not measured: {e:#} (pass --shadow-url URL to measure on another server)");
-                return Impact::NotMeasured("no PostgreSQL to measure on".to_string());
-            }
-        },
+    let shadow = match crate::shadow::choose(project, shadow_url) {
+        Ok(crate::shadow::Shadow::Server(shadow)) => Ok(*shadow),
+        Ok(crate::shadow::Shadow::Unavailable(why)) => {
+            eprintln!("locks and rewrites not measured: {why} (pass --shadow-url URL to measure on another server)");
+            return Impact::NotMeasured("no PostgreSQL to measure on".to_string());
+        }
+        Err(e) => Err(e),
     };
     let measured =
         shadow.and_then(|shadow| crate::pg::block_on(measure_on(project, all, chosen, &shadow)));
@@ -320,7 +361,8 @@ async fn measure_on(
         );
     }
     let history: Vec<&Migration> = all[..chosen[0]].iter().collect();
-    let before = dynamic::replayed(&admin, shadow, &history, &display, "bundle").await?;
+    let (before, _, _) =
+        crate::shadow::templates::replayed(&admin, shadow, &history, &display, "bundle").await?;
     let existing = async {
         let client = shadow
             .with_dbname(&before)
@@ -329,7 +371,7 @@ async fn measure_on(
         dynamic::relations(&client).await
     }
     .await;
-    dynamic::drop_database(&admin, &before).await;
+    crate::shadow::templates::drop_database(&admin, &before).await;
     Ok(Impact::Measured {
         migrations,
         existing: existing?,

@@ -4,14 +4,36 @@ use std::time::Instant;
 
 use anyhow::Result;
 
-use crate::flags::DbCmd;
+use crate::outcome::Outcome;
 use crate::pg::{Cluster, ClusterState};
 use crate::project::Project;
 
-pub fn run(project: &Project, cmd: DbCmd) -> Result<()> {
+/// The embedded throwaway PostgreSQL under target/ (start, stop, url ...).
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Create (first time) and start the cluster; prints how to connect.
+    Start,
+    /// Stop the cluster; no server process is left behind.
+    Stop,
+    /// Say whether the cluster is running, stopped or not created.
+    Status,
+    /// Print a connection URL that psql and touchpoint accept
+    /// (psql "$(cargo xtask db url)").
+    Url,
+    /// Delete the cluster and start an empty one.
+    Reset,
+}
+
+impl Command {
+    pub fn run(self, project: &Project) -> Result<Outcome> {
+        run(project, self).map(|()| Outcome::Clean)
+    }
+}
+
+fn run(project: &Project, cmd: Command) -> Result<()> {
     let cluster = Cluster::embedded(&project.root)?;
     match cmd {
-        DbCmd::Start => {
+        Command::Start => {
             if cluster.state() == ClusterState::Running {
                 println!("already running: {}", describe(&cluster));
                 return Ok(());
@@ -25,7 +47,7 @@ pub fn run(project: &Project, cmd: DbCmd) -> Result<()> {
             );
             println!("connect with: psql \"$(cargo xtask db url)\"");
         }
-        DbCmd::Stop => {
+        Command::Stop => {
             if cluster.state() == ClusterState::Running {
                 cluster.stop()?;
                 println!("stopped (data kept in {})", cluster.data.display());
@@ -33,7 +55,7 @@ pub fn run(project: &Project, cmd: DbCmd) -> Result<()> {
                 println!("not running");
             }
         }
-        DbCmd::Status => match cluster.state() {
+        Command::Status => match cluster.state() {
             ClusterState::Running => println!(
                 "running: the embedded PostgreSQL of {}: {}",
                 project.root.display(),
@@ -50,13 +72,13 @@ pub fn run(project: &Project, cmd: DbCmd) -> Result<()> {
                 cluster.dir.display()
             ),
         },
-        DbCmd::Url => {
+        Command::Url => {
             if cluster.state() != ClusterState::Running {
                 eprintln!("note: the embedded PostgreSQL is not running; start it with `cargo xtask db start`");
             }
             println!("{}", cluster.url());
         }
-        DbCmd::Reset => {
+        Command::Reset => {
             let t = Instant::now();
             cluster.remove()?;
             cluster.start()?;

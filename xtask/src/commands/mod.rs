@@ -1,21 +1,19 @@
-//! One module per command; each has a `run` the binary calls.
+//! One module per user command. Each defines its arguments (`Args`, or a
+//! `Cmd` of subcommands) and the `run` they own; what two commands share
+//! lives in a layer below. A command never imports another.
 
 pub mod adopt;
 pub mod apply;
 pub mod baseline;
-pub mod bench;
-pub mod bench_drift;
 pub mod bundle;
-pub mod corpus;
 pub mod db;
 pub mod drift;
-pub mod fuzz;
 pub mod hook;
-pub mod hooks;
+pub mod mcp;
 pub mod new;
-pub mod new_rule;
-pub mod plan;
+pub mod renumber;
 pub mod repair;
+pub mod retire;
 pub mod review;
 pub mod rollback;
 pub mod status;

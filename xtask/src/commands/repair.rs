@@ -9,22 +9,45 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use tokio_postgres::Client;
 
-use crate::commands::apply::os_user;
-use crate::commands::plan::{Plan, State};
+use crate::args::{DatabaseArgs, LockArgs};
+use crate::outcome::{BadInput, Outcome};
 use crate::pg::connect::Database;
+use crate::pg::tracking::os_user;
 use crate::pg::tracking::{self, TableName};
 use crate::project::Project;
-use crate::{BadInput, Outcome};
+use crate::runner::plan::{Plan, State};
 
+/// Mend the history on purpose: re-record a changed file's checksum,
+/// drop a failed no-transaction record, forget a deleted file.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Why (stored in the tracking table).
+    #[arg(long)]
+    pub reason: String,
+}
+
+impl Args {
+    pub fn run(self, project: &Project) -> Result<Outcome> {
+        let db = self.db.database(project)?;
+        let opts = Options {
+            lock_wait: self.lock.wait(),
+            table: self.db.table()?,
+            reason: self.reason,
+        };
+        crate::pg::block_on(repair(project, &db, &opts))
+    }
+}
+
+/// What one repair does, resolved from its arguments.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub reason: String,
     pub lock_wait: Duration,
     pub table: TableName,
-}
-
-pub fn run(project: &Project, db: &Database, opts: &Options) -> Result<Outcome> {
-    crate::pg::block_on(repair(project, db, opts))
 }
 
 pub async fn repair(project: &Project, db: &Database, opts: &Options) -> Result<Outcome> {
@@ -36,10 +59,12 @@ pub async fn repair(project: &Project, db: &Database, opts: &Options) -> Result<
     }
     let set = project.load_migrations()?;
     let client = db.connect("touchpoint repair").await?;
-    tracking::lock(&client, opts.lock_wait).await?;
-    let result = repair_locked(&client, &set.migrations, opts).await;
-    let _ = tracking::unlock(&client).await;
-    result
+    tracking::with_lock(
+        &client,
+        opts.lock_wait,
+        repair_locked(&client, &set.migrations, opts),
+    )
+    .await
 }
 
 async fn repair_locked(

@@ -6,31 +6,63 @@
 use std::path::Path;
 
 use anyhow::{bail, Result};
-use chrono::NaiveDate;
 
-use crate::flags::ReviewFormat;
+use crate::args::{formats, DatabaseArgs, Format, ShadowArgs, StampArgs};
 use crate::migration::{StampState, Touchpoint};
 use crate::project::Project;
 use anyhow::Context as _;
 
 use crate::migration::Migration;
+use crate::outcome::{BadInput, Outcome};
 use crate::pg::connect::Database;
-use crate::pg::Binaries;
-use crate::review::dynamic::{self, TemplateUse};
-use crate::review::{report, review_set, Finding, Severity};
-use crate::{BadInput, Outcome};
+use crate::project::conf::Conf;
+use crate::review::dynamic;
+use crate::review::{report, review_set, Finding, Options, Severity, Target};
+use crate::shadow::templates::TemplateUse;
+use crate::shadow::Shadow;
 
-#[derive(Debug, Clone)]
-pub struct Options {
+/// Review migrations with the static rules; a clean review ticks the
+/// Reviewed stamp.
+///
+/// Without FILES, reviews every migration whose Reviewed stamp is not
+/// current. Rules and their safe alternatives: docs/rules/. Silence a
+/// finding with `-- review: ignore <rule-id> -- <reason>` above the
+/// statement.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Args {
+    /// Migration files (default: those not reviewed in their current form).
     pub files: Vec<String>,
+    /// Review every migration, stamped or not.
+    #[arg(long, conflicts_with = "files")]
     pub all: bool,
-    pub format: ReviewFormat,
+    #[arg(long, default_value = "text", value_parser = formats(&["text", "json", "github", "sarif"]))]
+    pub format: Format,
+    /// Warnings fail the review too.
+    #[arg(long)]
     pub strict: bool,
-    pub stamp: bool,
-    pub today: NaiveDate,
-    pub dynamic: bool,
-    pub shadow_url: Option<String>,
+    #[command(flatten)]
+    pub stamp: StampArgs,
+    /// Skip the dynamic checks (no database).
+    #[arg(long)]
+    pub static_only: bool,
+    #[command(flatten)]
+    pub shadow: ShadowArgs,
+    /// The database the migrations are for: given (or DATABASE_URL set),
+    /// its major version is the review's target; never started on demand.
+    /// Otherwise `server_version` in touchpoint.conf, else the newest
+    /// supported.
+    #[command(flatten)]
+    pub target: DatabaseArgs,
+    /// SQL that loads rows before the dynamic checks, so data-dependent
+    /// failures (SET NOT NULL over NULLs, unique index over duplicates) show.
+    #[arg(long, value_name = "FILE")]
     pub seed: Option<std::path::PathBuf>,
+}
+
+impl Args {
+    pub fn run(self, project: &Project) -> Result<Outcome> {
+        run(project, &self)
+    }
 }
 
 /// Rules whose finding predicts that the statement rewrites its table.
@@ -39,17 +71,6 @@ const PREDICTS_REWRITE: &[&str] = &[
     "volatile-default",
     "stored-generated-column",
 ];
-
-/// The server for the dynamic checks, or why there is none.
-fn shadow(project: &Project, opts: &Options) -> Result<Result<Database, String>> {
-    if let Some(url) = &opts.shadow_url {
-        return Ok(Ok(Database::from_conninfo(url, |k| std::env::var(k).ok())?));
-    }
-    if let Err(e) = Binaries::find() {
-        return Ok(Err(format!("{e:#}")));
-    }
-    Database::resolve(None, &project.root).map(Ok)
-}
 
 /// Adds the dynamic findings of each reviewed file to its static ones.
 fn dynamic(
@@ -115,7 +136,50 @@ fn dynamic(
     })
 }
 
-pub fn run(project: &Project, opts: &Options) -> Result<Outcome> {
+/// The review's options: the opt-in rules and the target from
+/// touchpoint.conf, the target from the databases when any were named
+/// (the oldest major of them: the advice must hold on every one).
+fn options(project: &Project, db: &DatabaseArgs) -> Result<Options> {
+    let conf = Conf::load(&project.root)?;
+    let mut opts = Options::from_conf(&conf, &crate::review::rules::opt_in_ids())?;
+    // Only a database the user named: the embedded one is never started
+    // for a review.
+    let named = !db.database_url.is_empty()
+        || db.targets.is_some()
+        || !db.envs.is_empty()
+        || std::env::var("DATABASE_URL").is_ok_and(|u| !u.is_empty());
+    if named {
+        match oldest_major(project, db) {
+            Ok(target) => opts.target = target,
+            Err(e) => eprintln!(
+                "warning: cannot read the server version of the target database ({e:#}); reviewing for {}",
+                opts.target.describe()
+            ),
+        }
+    }
+    Ok(opts)
+}
+
+fn oldest_major(project: &Project, db: &DatabaseArgs) -> Result<Target> {
+    let targets = db.targets(project)?;
+    crate::pg::block_on(async {
+        let mut oldest: Option<Target> = None;
+        for t in &targets {
+            let client = t.database.connect("touchpoint review").await?;
+            let num: i32 = client
+                .query_one("SELECT current_setting('server_version_num')::int", &[])
+                .await?
+                .get(0);
+            let this = Target::from_server_version_num(num);
+            if oldest.is_none_or(|o| this.major < o.major) {
+                oldest = Some(this);
+            }
+        }
+        oldest.ok_or_else(|| anyhow::anyhow!("no target database"))
+    })
+}
+
+fn run(project: &Project, opts: &Args) -> Result<Outcome> {
     let set = project.load_migrations()?;
     let mut indexes = Vec::new();
     if opts.files.is_empty() {
@@ -146,11 +210,18 @@ pub fn run(project: &Project, opts: &Options) -> Result<Outcome> {
             }
         }
     }
-    let mut results = review_set(&set.migrations, &indexes, |m| {
-        project.display_path(&m.name.file_name())
-    });
+    let review_opts = options(project, &opts.target)?;
+    if opts.format == Format::Text {
+        eprintln!("review target: {}", review_opts.target.describe());
+    }
+    let mut results = review_set(
+        &set.migrations,
+        &indexes,
+        |m| project.display_path(&m.name.file_name()),
+        &review_opts,
+    );
     let mut skipped = None;
-    if opts.dynamic && !results.is_empty() {
+    if !opts.static_only && !results.is_empty() {
         let seed = match &opts.seed {
             Some(p) => Some(
                 std::fs::read_to_string(p)
@@ -158,9 +229,11 @@ pub fn run(project: &Project, opts: &Options) -> Result<Outcome> {
             ),
             None => None,
         };
-        match shadow(project, opts)? {
-            Ok(db) => dynamic(project, &set.migrations, &mut results, &db, seed.as_deref())?,
-            Err(why) => skipped = Some(why),
+        match crate::shadow::choose(project, opts.shadow.shadow_url.as_deref())? {
+            Shadow::Server(db) => {
+                dynamic(project, &set.migrations, &mut results, &db, seed.as_deref())?
+            }
+            Shadow::Unavailable(why) => skipped = Some(why),
         }
     }
     if let Some(why) = &skipped {
@@ -171,31 +244,28 @@ pub fn run(project: &Project, opts: &Options) -> Result<Outcome> {
         f.severity == Severity::Error || (opts.strict && f.severity == Severity::Warning)
     };
     match opts.format {
-        ReviewFormat::Text => {
-            let src = |file: &str| {
-                let name = file.strip_prefix("migrations/")?;
-                set.migrations
-                    .iter()
-                    .find(|m| m.name.file_name() == name)
-                    .map(|m| m.source.clone())
-            };
-            print!("{}", report::text(&findings, src));
+        Format::Text | Format::Markdown => {
+            // One map, not a scan of the set per finding.
+            let sources: std::collections::HashMap<String, &str> = results
+                .iter()
+                .map(|(i, _)| {
+                    let m = &set.migrations[*i];
+                    (project.display_path(&m.name.file_name()), m.source.as_str())
+                })
+                .collect();
+            print!("{}", report::text(&findings, |f| sources.get(f).copied()));
         }
-        ReviewFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&report::json(&findings))?
-        ),
-        ReviewFormat::Github => print!("{}", report::github(&findings)),
-        ReviewFormat::Sarif => println!(
-            "{}",
-            serde_json::to_string_pretty(&report::sarif(&findings))?
-        ),
+        // `{:#}` is serde_json's own pretty printer, the same text as
+        // to_string_pretty, compiled with serde_json (fast in debug builds).
+        Format::Json => println!("{}", report::json(&findings)),
+        Format::Github => print!("{}", report::github(&findings)),
+        Format::Sarif => println!("{:#}", report::sarif(&findings)),
     }
     let mut stamped = 0;
     for (i, fs) in &results {
         let m = &set.migrations[*i];
-        if opts.stamp && !fs.iter().any(blocking) {
-            stamped += usize::from(project.stamp(m, Touchpoint::Reviewed, opts.today)?);
+        if opts.stamp.enabled() && !fs.iter().any(blocking) {
+            stamped += usize::from(project.stamp(m, Touchpoint::Reviewed, crate::args::today())?);
         }
     }
     for p in &set.problems {
@@ -209,14 +279,14 @@ pub fn run(project: &Project, opts: &Options) -> Result<Outcome> {
         .iter()
         .filter(|f| f.severity == Severity::Warning)
         .count();
-    if opts.format == ReviewFormat::Text {
+    if opts.format == Format::Text {
         println!(
             "reviewed {} migration{}: {errors} error{}, {warnings} warning{}{}",
             results.len(),
             if results.len() == 1 { "" } else { "s" },
             if errors == 1 { "" } else { "s" },
             if warnings == 1 { "" } else { "s" },
-            if opts.stamp {
+            if opts.stamp.enabled() {
                 format!("; {stamped} stamped Reviewed")
             } else {
                 String::new()

@@ -8,14 +8,85 @@ use std::time::Duration;
 use anyhow::{bail, Result};
 use tokio_postgres::Client;
 
+use crate::args::{DatabaseArgs, LockArgs, StampArgs};
 use crate::migration::{Migration, MigrationName, Touchpoint};
+use crate::outcome::{BadInput, Outcome};
 use crate::pg::connect::Database;
 use crate::pg::exec::run_section;
 use crate::pg::tracking::{self, Applied, TableName};
 use crate::project::Project;
 use crate::sql::split::split;
-use crate::{BadInput, Outcome};
 
+/// Undo applied migrations, newest first, with their rollback SQL.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Roll back the N most recent migrations.
+    #[arg(long, value_name = "N", conflicts_with = "to")]
+    pub last: Option<usize>,
+    /// Roll back every migration numbered above NN.
+    #[arg(long, value_name = "NN")]
+    pub to: Option<u32>,
+    /// Run the rollbacks in one transaction, then undo them.
+    #[arg(long)]
+    pub rehearse: bool,
+    #[command(flatten)]
+    pub stamp: StampArgs,
+    /// Roll back every target of a --targets file or a --shard (without it,
+    /// rollback over several databases needs each named: --database-url or
+    /// --env).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+impl Args {
+    pub fn run(self, project: &Project) -> Result<Outcome> {
+        if (self.db.targets.is_some() || self.db.shard.is_some()) && !self.yes {
+            return Err(BadInput(
+                "rollback over a --targets file or a --shard undoes migrations on databases not named on the command line: name each with --database-url / --env, or pass --yes"
+                    .into(),
+            )
+            .into());
+        }
+        let opts = self.options()?;
+        if !self.db.is_fleet() {
+            let db = self.db.database(project)?;
+            return crate::pg::block_on(rollback(project, &db, &opts));
+        }
+        let targets = self.db.targets(project)?;
+        let mut failed = Vec::new();
+        for t in &targets {
+            println!("== {}", t.name);
+            if let Err(e) = crate::pg::block_on(rollback(project, &t.database, &opts)) {
+                eprintln!("error on {}: {e:#}", t.name);
+                failed.push(t.name.as_str());
+            }
+        }
+        if failed.is_empty() {
+            println!("rolled back on {} targets", targets.len());
+            Ok(Outcome::Clean)
+        } else {
+            println!("rollback failed on: {}", failed.join(", "));
+            Ok(Outcome::Findings)
+        }
+    }
+
+    fn options(&self) -> Result<Options> {
+        Ok(Options {
+            last: self.last,
+            to: self.to,
+            rehearse: self.rehearse,
+            lock_wait: self.lock.wait(),
+            table: self.db.table()?,
+            stamp: self.stamp.enabled(),
+        })
+    }
+}
+
+/// What one rollback does, resolved from its arguments.
 #[derive(Debug, Clone)]
 pub struct Options {
     pub last: Option<usize>,
@@ -34,10 +105,6 @@ struct Step<'a> {
     label: String,
 }
 
-pub fn run(project: &Project, db: &Database, opts: &Options) -> Result<Outcome> {
-    crate::pg::block_on(rollback(project, db, opts))
-}
-
 fn number_of(version: &str) -> Option<u32> {
     MigrationName::parse(&format!("{version}.sql"))
         .ok()
@@ -46,12 +113,10 @@ fn number_of(version: &str) -> Option<u32> {
 
 /// Whether `sql` holds no statement; returns the irreversible reason if given.
 fn empty_or_irreversible(sql: &str) -> (bool, Option<String>) {
-    let reason = sql.lines().find_map(|l| {
-        l.trim()
-            .strip_prefix("-- irreversible:")
-            .map(|r| r.trim().to_string())
-    });
-    (split(sql).statements.is_empty(), reason)
+    (
+        split(sql).statements.is_empty(),
+        crate::migration::irreversible_reason(sql),
+    )
 }
 
 pub async fn rollback(project: &Project, db: &Database, opts: &Options) -> Result<Outcome> {
@@ -63,10 +128,12 @@ pub async fn rollback(project: &Project, db: &Database, opts: &Options) -> Resul
     }
     let set = project.load_migrations()?;
     let client = db.connect("touchpoint rollback").await?;
-    tracking::lock(&client, opts.lock_wait).await?;
-    let result = rollback_locked(project, &client, &set.migrations, opts).await;
-    let _ = tracking::unlock(&client).await;
-    result
+    tracking::with_lock(
+        &client,
+        opts.lock_wait,
+        rollback_locked(project, &client, &set.migrations, opts),
+    )
+    .await
 }
 
 async fn rollback_locked(

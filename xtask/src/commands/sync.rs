@@ -9,19 +9,82 @@ use std::process::Command;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 
-use crate::flags::Format;
+use crate::args::{DatabaseArgs, Format, FormatArgs, ShadowArgs};
 use crate::migration::header::{set_source_of_truth, tick_line};
 use crate::migration::{Migration, StampState, Touchpoint};
-use crate::pg::cluster::Binaries;
+use crate::outcome::{BadInput, Outcome};
 use crate::pg::connect::Database;
 use crate::pg::tracking::TableName;
 use crate::project::{write_atomic, Project};
-use crate::review::dynamic;
 use crate::schema::catalog::{self, Catalog};
+use crate::schema::files::{render, Rendered};
 use crate::schema::layout::{self, Change, Config, Existing, SCHEMA_DIR};
-use crate::schema::render::{self, Kind, Unit};
-use crate::{BadInput, Outcome};
+use crate::shadow::{load_set, replay, shadow_for};
 
+/// Rewrite current_schema/ from the database (the source of truth), fill
+/// the synced migration's SOURCE OF TRUTH lines and tick its Synced stamp.
+///
+/// Objects stay in the file they are in; new ones go where
+/// touchpoint.conf's [layout] says (default: 01_foundations.sql for
+/// schemas, extensions and types, then one file per schema). DOWNSTREAM
+/// commands of touchpoint.conf run and tick their line. Examples:
+///   cargo xtask migration sync            (after `migration apply`)
+///   cargo xtask migration sync --check    (CI: fails when current_schema/ is stale)
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// Replay the migrations into a throwaway database, render, and fail
+    /// (exit 1) with a diff when the committed files differ. Writes nothing.
+    #[arg(long)]
+    pub check: bool,
+    /// Where the schema comes from: the target database, or the migrations
+    /// replayed into a throwaway database.
+    #[arg(long, value_enum, default_value_t = SyncFrom::Database)]
+    pub from: SyncFrom,
+    /// Fill the SOURCE OF TRUTH lines of migration NN (default: every
+    /// migration executed and not yet synced).
+    #[arg(long = "for", value_name = "NN")]
+    pub for_nn: Option<u32>,
+    #[command(flatten)]
+    pub shadow: ShadowArgs,
+    /// Do not run the DOWNSTREAM commands of touchpoint.conf.
+    #[arg(long)]
+    pub no_downstream: bool,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+/// Where sync reads the schema from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SyncFrom {
+    Database,
+    Migrations,
+}
+
+impl Args {
+    pub fn run(self, project: &Project) -> Result<Outcome> {
+        let from_migrations = self.from == SyncFrom::Migrations;
+        let db = if self.check || from_migrations {
+            None
+        } else {
+            Some(self.db.database(project)?)
+        };
+        let opts = Options {
+            check: self.check,
+            from_migrations,
+            for_nn: self.for_nn,
+            format: self.format.format,
+            today: crate::args::today(),
+            shadow_url: self.shadow.shadow_url,
+            tracking: self.db.table()?,
+            downstream: !self.no_downstream && !self.check,
+        };
+        run(project, db.as_ref(), &opts)
+    }
+}
+
+/// What one sync does, resolved from its arguments.
 pub struct Options {
     pub check: bool,
     /// Read the schema from the migrations replayed into a throwaway
@@ -37,129 +100,6 @@ pub struct Options {
     pub tracking: TableName,
     /// Run the DOWNSTREAM commands of `touchpoint.conf`.
     pub downstream: bool,
-}
-
-/// What `sync` computed: the files, and what it could not model.
-pub struct Rendered {
-    pub files: BTreeMap<String, String>,
-    pub warnings: Vec<String>,
-}
-
-/// Renders the files for `cat`, keeping objects where `existing` has them.
-pub fn render(
-    cat: &Catalog,
-    config: &Config,
-    existing: &Existing,
-    tracking: &TableName,
-) -> Rendered {
-    let (mut units, skipped) = render::units(cat);
-    let tracking_key = format!("{}.{}", tracking.schema, tracking.name);
-    let is_tracking = |u: &Unit| {
-        let own = (u.key.kind == Kind::Table).then(|| format!("{}.{}", u.key.schema, u.key.name));
-        let parent = u
-            .parent
-            .as_ref()
-            .map(|p| format!("{}.{}", p.schema, p.name));
-        own.as_deref() == Some(tracking_key.as_str())
-            || parent.as_deref() == Some(tracking_key.as_str())
-    };
-    units.retain(|u| !is_tracking(u));
-    let homes = layout::homes(&units, config, existing);
-    let (ordered, mut warnings) = render::order(units, |u| {
-        homes
-            .get(&u.key.to_string())
-            .cloned()
-            .unwrap_or_else(|| layout::FOUNDATIONS.to_string())
-    });
-    let mut unmodelled: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (kind, name) in cat.unmodelled.iter().chain(&skipped) {
-        unmodelled
-            .entry(kind.clone())
-            .or_default()
-            .push(name.clone());
-    }
-    for (kind, names) in unmodelled {
-        let shown: Vec<&str> = names.iter().take(5).map(String::as_str).collect();
-        let more = if names.len() > 5 {
-            format!(" and {} more", names.len() - 5)
-        } else {
-            String::new()
-        };
-        warnings.push(format!(
-            "not modelled, left out of {SCHEMA_DIR}/: {} {kind}{}: {}{more}",
-            names.len(),
-            if names.len() == 1 { "" } else { "(s)" },
-            shown.join(", ")
-        ));
-    }
-    Rendered {
-        files: layout::render_files(&ordered),
-        warnings,
-    }
-}
-
-/// The server to replay migrations on: `--shadow-url`, else the embedded
-/// PostgreSQL.
-pub fn shadow(project: &Project, shadow_url: Option<&str>) -> Result<Database> {
-    match shadow_url {
-        Some(url) => Database::from_conninfo(url, |k| std::env::var(k).ok()),
-        None => {
-            Binaries::find().context(
-                "replaying the migrations needs PostgreSQL: install it (`bash .ci/setup`) or pass --shadow-url",
-            )?;
-            Database::resolve(None, &project.root)
-        }
-    }
-}
-
-/// The schema after the first `n` migrations of `set`, for each `n` of
-/// `prefixes`, each replayed into a throwaway database (cloned from the
-/// cached history templates the dynamic review also uses).
-pub fn replay(
-    project: &Project,
-    shadow: &Database,
-    set: &[Migration],
-    prefixes: &[usize],
-) -> Result<Vec<Catalog>> {
-    crate::pg::block_on(replay_async(project, shadow, set, prefixes))
-}
-
-/// [`replay`], for callers already inside a runtime.
-pub async fn replay_async(
-    project: &Project,
-    shadow: &Database,
-    set: &[Migration],
-    prefixes: &[usize],
-) -> Result<Vec<Catalog>> {
-    let display = |m: &Migration| project.display_path(&m.name.file_name());
-    let admin = shadow
-        .connect("touchpoint sync")
-        .await
-        .context("cannot reach the server to replay the migrations on")?;
-    let mut out = Vec::new();
-    for &n in prefixes {
-        let history: Vec<&Migration> = set[..n].iter().collect();
-        let db = dynamic::replayed(&admin, shadow, &history, &display, "sync").await?;
-        let result = async {
-            let client = shadow.with_dbname(&db).connect("touchpoint sync").await?;
-            catalog::read(&client).await
-        }
-        .await;
-        dynamic::drop_database(&admin, &db).await;
-        out.push(result?);
-    }
-    Ok(out)
-}
-
-pub fn load_set(project: &Project) -> Result<Vec<Migration>> {
-    let set = project.load_migrations()?;
-    if let Some(p) = set.problems.first() {
-        return Err(BadInput(format!(
-            "{p}\n(fix the migration files first: the schema is replayed from them)"
-        ))
-        .into());
-    }
-    Ok(set.migrations)
 }
 
 /// What migration `idx` of `set` changed in `current_schema/`: the schema
@@ -196,24 +136,30 @@ fn attribute(
     Ok(changes)
 }
 
-fn read_database(db: &Database) -> Result<Catalog> {
+/// The database's catalog and its major version.
+fn read_database(db: &Database) -> Result<(Catalog, Option<u32>)> {
     crate::pg::block_on(async {
         let client = db.connect("touchpoint sync").await?;
-        catalog::read(&client).await
+        let major = Database::major(&client).await?;
+        Ok((catalog::read(&client).await?, Some(major)))
     })
 }
 
-pub fn run(project: &Project, db: Option<&Database>, opts: &Options) -> Result<Outcome> {
+fn run(project: &Project, db: Option<&Database>, opts: &Options) -> Result<Outcome> {
     let config = Config::load(&project.root)?;
     let existing = Existing::load(&project.root)?;
-    let cat = match (opts.check || opts.from_migrations, db) {
+    let (cat, major) = match (opts.check || opts.from_migrations, db) {
         (false, Some(db)) => read_database(db)?,
         _ => {
+            let major = crate::project::conf::Conf::load(&project.root)?
+                .server_version()
+                .map_err(|e| crate::project::conf::at_line(&e))?;
             let set = load_set(project)?;
-            let shadow = shadow(project, opts.shadow_url.as_deref())?;
-            replay(project, &shadow, &set, &[set.len()])?
+            let shadow = shadow_for(project, opts.shadow_url.as_deref(), major)?;
+            let cat = replay(project, &shadow, &set, &[set.len()])?
                 .pop()
-                .expect("one catalog")
+                .expect("one catalog");
+            (cat, major)
         }
     };
     let rendered = render(&cat, &config, &existing, &opts.tracking);
@@ -236,148 +182,196 @@ pub fn run(project: &Project, db: Option<&Database>, opts: &Options) -> Result<O
     for (f, t) in &rendered.files {
         now.add(f, t.clone());
     }
-    // Each target's own changes come from replaying it; without a server to
-    // replay on, a single target gets what this sync changed.
-    let attributed: Vec<Vec<Change>> = if targets.is_empty() {
-        Vec::new()
-    } else {
-        let set = load_set(project)?;
-        match shadow(project, opts.shadow_url.as_deref()) {
-            Ok(shadow) => targets
-                .iter()
-                .map(|m| {
-                    let idx = set
-                        .iter()
-                        .position(|x| x.name == m.name)
-                        .expect("targets come from the set");
-                    attribute(project, opts, &shadow, &set, idx, &config, &now)
-                })
-                .collect::<Result<_>>()?,
-            Err(e) if targets.len() == 1 => {
-                eprintln!("note: {e:#}; the SOURCE OF TRUTH lines list what this sync changed");
-                vec![changes.clone()]
-            }
-            Err(e) => {
-                return Err(e.context(format!(
-                    "{} migrations wait for sync and each one's changes are found by replaying it; sync them one at a time with --for NN after each apply",
-                    targets.len()
-                )))
-            }
-        }
-    };
-    let mut failed_downstream = Vec::new();
-    let mut downstream_done: BTreeMap<String, bool> = BTreeMap::new();
+    let attributed = attribute_all(project, opts, major, &targets, &config, &now, &changes)?;
+    let mut downstream = Downstream::default();
     let mut filled = Vec::new();
-    for (i, m) in targets.iter().enumerate() {
-        let path = project.migrations_dir().join(m.name.file_name());
-        let shown = project.display_path(&m.name.file_name());
-        let mut text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        // DOWNSTREAM first: its line numbers are the header's as parsed.
-        if opts.downstream {
-            if let Some(h) = &m.header {
-                for item in h.downstream.iter().filter(|d| !d.checked) {
-                    let Some(cmd) = config
-                        .downstream
-                        .iter()
-                        .find(|d| item.text.to_lowercase().starts_with(&d.line.to_lowercase()))
-                    else {
-                        continue;
-                    };
-                    let ok = match downstream_done.get(&cmd.command) {
-                        Some(&ok) => ok,
-                        None => {
-                            let ok = run_downstream(project, &cmd.command, &shown);
-                            if !ok {
-                                failed_downstream.push(format!("{} ({})", item.text, cmd.command));
-                            }
-                            downstream_done.insert(cmd.command.clone(), ok);
-                            ok
-                        }
-                    };
-                    if ok {
-                        text = tick_line(&text, item.line);
-                    }
-                }
-            }
-        }
-        let items: Vec<String> = if attributed[i].is_empty() {
-            vec![format!(
-                "{SCHEMA_DIR}/ unchanged: {} changes no schema object",
-                m.name.stem
-            )]
-        } else {
-            attributed[i].iter().map(Change::item).collect()
-        };
-        text = set_source_of_truth(&text, &items).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
-        text =
-            crate::migration::header::set_stamp(&text, Touchpoint::Synced, opts.today, &m.checksum)
-                .map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
-        write_atomic(&path, &text)?;
-        filled.push(shown);
+    for (m, changed) in targets.iter().zip(&attributed) {
+        filled.push(fill(project, opts, &config, m, changed, &mut downstream)?);
     }
-
+    let written = Written {
+        rendered: &rendered,
+        removed: &removed,
+        changes: &changes,
+        filled: &filled,
+        failed_downstream: &downstream.failed,
+    };
     match opts.format {
-        Format::Json => {
-            let json = serde_json::json!({
-                "files": rendered.files.keys().map(|f| format!("{SCHEMA_DIR}/{f}")).collect::<Vec<_>>(),
-                "removed": removed.iter().map(|f| format!("{SCHEMA_DIR}/{f}")).collect::<Vec<_>>(),
-                "changes": changes.iter().map(|c| serde_json::json!({
-                    "file": format!("{SCHEMA_DIR}/{}", c.file),
-                    "line": c.line,
-                    "object": c.object,
-                    "change": c.what,
-                })).collect::<Vec<_>>(),
-                "synced_migrations": filled,
-                "downstream_failed": failed_downstream,
-                "warnings": rendered.warnings,
-            });
-            println!("{}", serde_json::to_string_pretty(&json)?);
-        }
-        Format::Text => {
-            if changes.is_empty() && removed.is_empty() {
-                println!(
-                    "{SCHEMA_DIR}/ is up to date ({} files)",
-                    rendered.files.len()
-                );
-            } else {
-                println!(
-                    "{SCHEMA_DIR}/: {} object(s) changed in {} file(s)",
-                    changes.len(),
-                    rendered.files.len()
-                );
-                for c in &changes {
-                    println!(
-                        "  {}:{}: {} {}",
-                        format_args!("{SCHEMA_DIR}/{}", c.file),
-                        c.line,
-                        c.object,
-                        c.what
-                    );
-                }
-                for f in &removed {
-                    println!("  removed {SCHEMA_DIR}/{f} (no objects left in it)");
-                }
-            }
-            for f in &filled {
-                println!("{f}: SOURCE OF TRUTH lines filled, Synced stamp ticked");
-            }
-            if filled.is_empty() {
-                eprintln!("no migration was waiting for sync (executed and not synced); use --for NN to fill one");
-            }
-            for f in &failed_downstream {
-                eprintln!("error: DOWNSTREAM command failed, its line stays unticked: {f}");
-            }
-            if !changes.is_empty() || !filled.is_empty() {
-                eprintln!("next: git add {SCHEMA_DIR}/ migrations/ and commit");
-            }
-        }
+        Format::Json => println!("{}", serde_json::to_string_pretty(&written.json())?),
+        _ => written.print(),
     }
-    Ok(if failed_downstream.is_empty() {
+    Ok(if downstream.failed.is_empty() {
         Outcome::Clean
     } else {
         Outcome::Findings
     })
+}
+
+/// What each target migration changed. Each one's own changes come from
+/// replaying it; without a server to replay on, a single target gets what
+/// this sync changed.
+fn attribute_all(
+    project: &Project,
+    opts: &Options,
+    major: Option<u32>,
+    targets: &[Migration],
+    config: &Config,
+    now: &Existing,
+    changes: &[Change],
+) -> Result<Vec<Vec<Change>>> {
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let set = load_set(project)?;
+    match shadow_for(project, opts.shadow_url.as_deref(), major) {
+        Ok(shadow) => targets
+            .iter()
+            .map(|m| {
+                let idx = set
+                    .iter()
+                    .position(|x| x.name == m.name)
+                    .expect("targets come from the set");
+                attribute(project, opts, &shadow, &set, idx, config, now)
+            })
+            .collect(),
+        Err(e) if targets.len() == 1 => {
+            eprintln!("note: {e:#}; the SOURCE OF TRUTH lines list what this sync changed");
+            Ok(vec![changes.to_vec()])
+        }
+        Err(e) => Err(e.context(format!(
+            "{} migrations wait for sync and each one's changes are found by replaying it; sync them one at a time with --for NN after each apply",
+            targets.len()
+        ))),
+    }
+}
+
+/// The DOWNSTREAM commands run so far (each once per sync), and those that
+/// failed.
+#[derive(Default)]
+struct Downstream {
+    done: BTreeMap<String, bool>,
+    failed: Vec<String>,
+}
+
+/// Fills one migration's header: DOWNSTREAM lines whose command ran, the
+/// SOURCE OF TRUTH lines, the Synced stamp. Returns the file as shown.
+fn fill(
+    project: &Project,
+    opts: &Options,
+    config: &Config,
+    m: &Migration,
+    changed: &[Change],
+    downstream: &mut Downstream,
+) -> Result<String> {
+    let path = project.migrations_dir().join(m.name.file_name());
+    let shown = project.display_path(&m.name.file_name());
+    let mut text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    // DOWNSTREAM first: its line numbers are the header's as parsed.
+    if let Some(h) = m.header.as_ref().filter(|_| opts.downstream) {
+        for item in h.downstream.iter().filter(|d| !d.checked) {
+            let Some(cmd) = config
+                .downstream
+                .iter()
+                .find(|d| item.text.to_lowercase().starts_with(&d.line.to_lowercase()))
+            else {
+                continue;
+            };
+            let ok = *downstream
+                .done
+                .entry(cmd.command.clone())
+                .or_insert_with(|| {
+                    let ok = run_downstream(project, &cmd.command, &shown);
+                    if !ok {
+                        downstream
+                            .failed
+                            .push(format!("{} ({})", item.text, cmd.command));
+                    }
+                    ok
+                });
+            if ok {
+                text = tick_line(&text, item.line);
+            }
+        }
+    }
+    let items: Vec<String> = if changed.is_empty() {
+        vec![format!(
+            "{SCHEMA_DIR}/ unchanged: {} changes no schema object",
+            m.name.stem
+        )]
+    } else {
+        changed.iter().map(Change::item).collect()
+    };
+    text = set_source_of_truth(&text, &items).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    text = crate::migration::header::set_stamp(&text, Touchpoint::Synced, opts.today, &m.checksum)
+        .map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    write_atomic(&path, &text)?;
+    Ok(shown)
+}
+
+/// What one sync wrote, for the report.
+struct Written<'a> {
+    rendered: &'a Rendered,
+    removed: &'a [String],
+    changes: &'a [Change],
+    filled: &'a [String],
+    failed_downstream: &'a [String],
+}
+
+impl Written<'_> {
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "files": self.rendered.files.keys().map(|f| format!("{SCHEMA_DIR}/{f}")).collect::<Vec<_>>(),
+            "removed": self.removed.iter().map(|f| format!("{SCHEMA_DIR}/{f}")).collect::<Vec<_>>(),
+            "changes": self.changes.iter().map(|c| serde_json::json!({
+                "file": format!("{SCHEMA_DIR}/{}", c.file),
+                "line": c.line,
+                "object": c.object,
+                "change": c.what,
+            })).collect::<Vec<_>>(),
+            "synced_migrations": self.filled,
+            "downstream_failed": self.failed_downstream,
+            "warnings": self.rendered.warnings,
+        })
+    }
+
+    fn print(&self) {
+        if self.changes.is_empty() && self.removed.is_empty() {
+            println!(
+                "{SCHEMA_DIR}/ is up to date ({} files)",
+                self.rendered.files.len()
+            );
+        } else {
+            println!(
+                "{SCHEMA_DIR}/: {} object(s) changed in {} file(s)",
+                self.changes.len(),
+                self.rendered.files.len()
+            );
+            for c in self.changes {
+                println!(
+                    "  {}:{}: {} {}",
+                    format_args!("{SCHEMA_DIR}/{}", c.file),
+                    c.line,
+                    c.object,
+                    c.what
+                );
+            }
+            for f in self.removed {
+                println!("  removed {SCHEMA_DIR}/{f} (no objects left in it)");
+            }
+        }
+        for f in self.filled {
+            println!("{f}: SOURCE OF TRUTH lines filled, Synced stamp ticked");
+        }
+        if self.filled.is_empty() {
+            eprintln!("no migration was waiting for sync (executed and not synced); use --for NN to fill one");
+        }
+        for f in self.failed_downstream {
+            eprintln!("error: DOWNSTREAM command failed, its line stays unticked: {f}");
+        }
+        if !self.changes.is_empty() || !self.filled.is_empty() {
+            eprintln!("next: git add {SCHEMA_DIR}/ migrations/ and commit");
+        }
+    }
 }
 
 /// The migrations whose SOURCE OF TRUTH lines this sync fills: `--for NN`,
@@ -464,7 +458,7 @@ fn check(existing: &Existing, rendered: &Rendered, format: Format) -> Result<Out
             });
             println!("{}", serde_json::to_string_pretty(&json)?);
         }
-        Format::Text => {
+        _ => {
             if stale.is_empty() {
                 println!(
                     "{SCHEMA_DIR}/ matches the migrations ({} files)",

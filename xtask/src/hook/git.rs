@@ -9,15 +9,19 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use git2::{Index, Oid, Repository, Status, StatusOptions, Tree};
 
-use super::{Blobs, Listed, Listing};
-use crate::BadInput;
+use super::model::{Blobs, Listed, Listing};
+use crate::migration::retired::RETIRED_FILE;
+use crate::outcome::BadInput;
+use crate::project::conf::CONFIG_FILE;
 
-pub struct Git {
+pub struct GitRepo {
     repo: Repository,
     /// Where the project sits in the repository: `""` or `"sub/dir/"`.
     prefix: String,
     index_oids: HashMap<String, Oid>,
     head_oids: HashMap<String, Oid>,
+    /// `touchpoint.conf` in the index, when there is one.
+    conf_oid: Option<Oid>,
 }
 
 /// The repository `project_root` is in, or a [`BadInput`] saying so.
@@ -64,10 +68,10 @@ pub fn prefix_of(repo: &Repository, project_root: &Path) -> Result<String> {
     Ok(prefix)
 }
 
-impl Git {
+impl GitRepo {
     /// Opens the repository of `project_root` and lists what its index
     /// holds under `migrations/` and `current_schema/`.
-    pub fn open(project_root: &Path) -> Result<Git> {
+    pub fn open(project_root: &Path) -> Result<GitRepo> {
         let repo = repository(project_root)?;
         let prefix = prefix_of(&repo, project_root)?;
         let mut index = match std::env::var_os("GIT_INDEX_FILE") {
@@ -85,6 +89,7 @@ impl Git {
             _ => repo.index().context("cannot read the git index")?,
         };
         let mut index_oids = HashMap::new();
+        let mut conf_oid = None;
         for entry in index.iter() {
             // Conflicted entries (stage 1-3): git refuses the commit anyway.
             if (entry.flags >> 12) & 3 != 0 {
@@ -95,6 +100,10 @@ impl Git {
             };
             if wanted(&prefix, path) {
                 index_oids.insert(path.to_string(), entry.id);
+            } else if path.strip_prefix(prefix.as_str()) == Some(CONFIG_FILE) {
+                // The static review targets the server_version being
+                // committed.
+                conf_oid = Some(entry.id);
             }
         }
         let mut head_oids = HashMap::new();
@@ -118,11 +127,12 @@ impl Git {
         }
         // Status (for current_schema/) must compare with this same index.
         repo.set_index(&mut index)?;
-        Ok(Git {
+        Ok(GitRepo {
             repo,
             prefix,
             index_oids,
             head_oids,
+            conf_oid,
         })
     }
 
@@ -135,7 +145,12 @@ impl Git {
         let mut paths: Vec<&String> = self.index_oids.keys().collect();
         paths.sort();
         let migrations = format!("{}migrations/", self.prefix);
+        let retired = format!("{migrations}{RETIRED_FILE}");
         for path in paths {
+            if *path == retired {
+                listing.retired = Some(path.clone());
+                continue;
+            }
             let head = self.head_oids.get(path);
             let listed = Listed {
                 path: path.clone(),
@@ -149,25 +164,30 @@ impl Git {
                 listing.schema.push(listed);
             }
         }
-        let mut deleted: Vec<String> = self
-            .head_oids
-            .keys()
-            .filter(|p| p.starts_with(&migrations) && !self.index_oids.contains_key(*p))
-            .cloned()
-            .collect();
-        deleted.sort();
-        listing.deleted = deleted;
+        let gone = |dir: &str| {
+            let mut paths: Vec<String> = self
+                .head_oids
+                .keys()
+                .filter(|p| p.starts_with(dir) && p.ends_with(".sql"))
+                .filter(|p| !self.index_oids.contains_key(*p))
+                .cloned()
+                .collect();
+            paths.sort();
+            paths
+        };
+        listing.deleted = gone(&migrations);
+        listing.deleted_schema = gone(&format!("{}current_schema/", self.prefix));
         listing
     }
 
-    fn text(&self, oid: Oid) -> Result<String, String> {
+    fn text(&self, oid: Oid) -> Result<String> {
         let blob = self
             .repo
             .find_blob(oid)
-            .map_err(|e| e.message().to_string())?;
+            .map_err(|e| anyhow::anyhow!("{}", e.message()))?;
         String::from_utf8(blob.content().to_vec()).map_err(|e| {
             let at = e.utf8_error().valid_up_to();
-            format!("it is not UTF-8 (bad byte at offset {at})")
+            anyhow::anyhow!("it is not UTF-8 (bad byte at offset {at})")
         })
     }
 }
@@ -197,21 +217,27 @@ fn wanted(prefix: &str, path: &str) -> bool {
     let Some((dir, name)) = rest.split_once('/') else {
         return false;
     };
+    if dir == "migrations" && name == RETIRED_FILE {
+        return true;
+    }
     matches!(dir, "migrations" | "current_schema")
         && !name.contains('/')
         && !name.starts_with('.')
         && name.ends_with(".sql")
 }
 
-impl Blobs for Git {
-    fn index(&self, path: &str) -> Result<String, String> {
-        match self.index_oids.get(path) {
+impl Blobs for GitRepo {
+    fn index(&self, path: &str) -> Result<String> {
+        let conf = self
+            .conf_oid
+            .filter(|_| path.strip_prefix(self.prefix.as_str()) == Some(CONFIG_FILE));
+        match self.index_oids.get(path).or(conf.as_ref()) {
             Some(oid) => self.text(*oid),
-            None => Err("it is not in the index".into()),
+            None => Err(anyhow::anyhow!("it is not in the index")),
         }
     }
 
-    fn head(&self, path: &str) -> Option<Result<String, String>> {
+    fn head(&self, path: &str) -> Option<Result<String>> {
         self.head_oids.get(path).map(|oid| self.text(*oid))
     }
 

@@ -8,154 +8,23 @@
 //! result. The rules and their fixes are documented in `docs/hook.md`.
 
 pub mod git;
+mod history;
+pub mod install;
+pub mod model;
 pub mod report;
 
-use std::collections::{BTreeMap, HashMap};
+pub use model::*;
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
 use crate::migration::header::Stamp;
 use crate::migration::name::slugify;
+use crate::migration::name::NumberIndex;
 use crate::migration::{Migration, MigrationName, StampState, Touchpoint};
 use crate::review::{self, Severity};
 use crate::schema::banner::{self, BannerState};
-
-/// Every rule that blocks a commit, with what it means (docs/hook.md has a
-/// section per id; a test keeps the two in step).
-pub const RULES: &[(&str, &str)] = &[
-    (
-        NAME_GRAMMAR,
-        "a migration file name breaks YYYY-MM-DD_NN_slug.sql",
-    ),
-    (
-        DUPLICATE_NUMBER,
-        "another migration in the tree has the same NN",
-    ),
-    (REVIEW_ERROR, "the static review finds an error"),
-    (
-        HEADER_INCOMPLETE,
-        "the header is missing, unfinished or dated wrongly",
-    ),
-    (NOT_REVIEWED, "the migration has no Reviewed stamp"),
-    (
-        EDITED_AFTER_REVIEW,
-        "the SQL changed after the Reviewed stamp",
-    ),
-    (EXECUTED_CHANGED, "the SQL of an executed migration changed"),
-    (
-        NOT_SYNCED,
-        "an executed migration has no current Synced stamp",
-    ),
-    (
-        SCHEMA_NOT_STAGED,
-        "current_schema/ is not staged or committed with the sync",
-    ),
-    (
-        SCHEMA_HAND_EDITED,
-        "a current_schema/ file no longer matches its generated banner",
-    ),
-    (
-        FORGED_STAMP,
-        "a stamp no touchpoint command wrote for any version of this file",
-    ),
-];
-
-pub const NAME_GRAMMAR: &str = "hook/name-grammar";
-pub const DUPLICATE_NUMBER: &str = "hook/duplicate-number";
-pub const REVIEW_ERROR: &str = "hook/review-error";
-pub const HEADER_INCOMPLETE: &str = "hook/header-incomplete";
-pub const NOT_REVIEWED: &str = "hook/not-reviewed";
-pub const EDITED_AFTER_REVIEW: &str = "hook/edited-after-review";
-pub const EXECUTED_CHANGED: &str = "hook/executed-changed";
-pub const NOT_SYNCED: &str = "hook/not-synced";
-pub const SCHEMA_NOT_STAGED: &str = "hook/schema-not-staged";
-pub const SCHEMA_HAND_EDITED: &str = "hook/schema-hand-edited";
-pub const FORGED_STAMP: &str = "hook/forged-stamp";
-/// A warning: an executed migration is deleted.
-pub const EXECUTED_DELETED: &str = "hook/executed-deleted";
-
-/// One thing the hook found. Errors block the commit; warnings are shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    /// A `hook/...` id, or the review rule's id for review warnings.
-    pub rule: &'static str,
-    pub severity: Severity,
-    /// Path from the top of the repository, as `git add` takes it.
-    pub file: String,
-    /// 1-based line, when the finding is on one.
-    pub line: Option<usize>,
-    pub message: String,
-    /// The command (or commands) that fix it.
-    pub fix: String,
-}
-
-#[derive(Debug, Default)]
-pub struct Report {
-    pub findings: Vec<Finding>,
-    /// Migrations and `current_schema/` files judged.
-    pub migrations_checked: usize,
-    pub schema_checked: usize,
-    /// `--all`: the whole tree was judged, not only what differs from HEAD.
-    pub all: bool,
-}
-
-impl Report {
-    pub fn blocked(&self) -> bool {
-        self.findings.iter().any(|f| f.severity == Severity::Error)
-    }
-
-    pub fn count(&self, severity: Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .count()
-    }
-}
-
-/// A `*.sql` file directly under `migrations/` or `current_schema/` in the
-/// index.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listed {
-    /// Path from the top of the repository.
-    pub path: String,
-    pub file_name: String,
-    /// Judged by this run: differs from HEAD (or every file, with --all).
-    pub staged: bool,
-    /// HEAD has a file at this path.
-    pub in_head: bool,
-}
-
-/// What the index holds, without the contents.
-#[derive(Debug, Clone, Default)]
-pub struct Listing {
-    /// Where the project sits in the repository: `""`, or `"sub/dir/"`.
-    pub prefix: String,
-    pub migrations: Vec<Listed>,
-    pub schema: Vec<Listed>,
-    /// Migrations HEAD has and the index does not (staged deletions).
-    pub deleted: Vec<String>,
-}
-
-/// The contents, read on demand.
-pub trait Blobs {
-    /// The staged text of `path`; `Err` says why it cannot be read as text.
-    fn index(&self, path: &str) -> Result<String, String>;
-    /// The text of `path` in HEAD, when HEAD has it.
-    fn head(&self, path: &str) -> Option<Result<String, String>>;
-    /// `current_schema/*.sql` files whose working-tree content differs from
-    /// the index (modified, new or deleted): output of a sync left unstaged.
-    fn unstaged_schema(&self) -> anyhow::Result<Vec<(String, &'static str)>>;
-}
-
-/// A parsed staged migration and what its stamps asked for.
-struct Judged {
-    path: String,
-    m: Migration,
-    /// Not executed: the static review applies to it.
-    review: bool,
-    /// Executed and synced: `current_schema/` must be committed with it.
-    synced: bool,
-}
 
 /// Judges `listing` (see the module docs). `today` dates the file names the
 /// fixes suggest.
@@ -166,19 +35,13 @@ pub fn check(listing: &Listing, blobs: &dyn Blobs, today: NaiveDate) -> Report {
         .iter()
         .map(|l| MigrationName::parse(&l.file_name))
         .collect();
-    let mut next_free = names
-        .iter()
-        .filter_map(|n| n.as_ref().ok())
-        .map(|n| n.number)
-        .max()
-        .unwrap_or(0)
-        + 1;
-    let mut by_number: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
-    for (i, n) in names.iter().enumerate() {
-        if let Ok(n) = n {
-            by_number.entry(n.number).or_default().push(i);
-        }
-    }
+    let numbers = NumberIndex::new(
+        names
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| Some((n.as_ref().ok()?.number, i))),
+    );
+    let mut next_free = numbers.next_free();
 
     let mut judged = Vec::new();
     let mut migrations_checked = 0;
@@ -202,9 +65,8 @@ pub fn check(listing: &Listing, blobs: &dyn Blobs, today: NaiveDate) -> Report {
                 continue;
             }
         };
-        let clash: Vec<&str> = by_number[&name.number]
-            .iter()
-            .filter(|&&j| j != i)
+        let clash: Vec<&str> = numbers
+            .others(name.number, &i)
             .map(|&j| listing.migrations[j].path.as_str())
             .collect();
         if !clash.is_empty() {
@@ -220,7 +82,7 @@ pub fn check(listing: &Listing, blobs: &dyn Blobs, today: NaiveDate) -> Report {
                     clash.join(", ")
                 ),
                 format!(
-                    "git mv {} {}{target}  (renumber the file that has not been applied anywhere; the checksum and stamps stay valid)",
+                    "cargo xtask migration renumber {}  (renames it to {}{target}: renumber the file that has not been applied anywhere; the checksum and stamps stay valid)",
                     listed.path,
                     parent(&listed.path)
                 ),
@@ -271,25 +133,10 @@ pub fn check(listing: &Listing, blobs: &dyn Blobs, today: NaiveDate) -> Report {
 
     static_review(listing, &names, blobs, &judged, &mut out);
 
-    for path in &listing.deleted {
-        let executed = blobs.head(path).and_then(Result::ok).and_then(|t| {
-            let name = MigrationName::parse(path.rsplit('/').next()?).ok()?;
-            let m = Migration::parse(name, &t).ok()?;
-            matches!(m.stamp_state(Touchpoint::Executed), StampState::Current(_)).then_some(())
-        });
-        if executed.is_some() {
-            out.push(Finding {
-                rule: EXECUTED_DELETED,
-                severity: Severity::Warning,
-                file: path.clone(),
-                line: None,
-                message: "an executed migration is deleted: databases that ran it will report it missing".into(),
-                fix: format!("git checkout HEAD -- {path}  (or, when it is on purpose: cargo xtask migration repair --reason \"...\" on each database)"),
-            });
-        }
-    }
+    history::deletions(listing, blobs, &judged, &mut out);
 
     let schema_checked = schema(listing, blobs, &judged, &mut out);
+    history::schema_deletions(listing, blobs, &judged, &mut out);
 
     out.sort_by(|a, b| {
         (&a.file, a.line.unwrap_or(0), a.rule).cmp(&(&b.file, b.line.unwrap_or(0), b.rule))
@@ -301,36 +148,6 @@ pub fn check(listing: &Listing, blobs: &dyn Blobs, today: NaiveDate) -> Report {
         schema_checked,
         all: false,
     }
-}
-
-fn error(
-    rule: &'static str,
-    file: &str,
-    line: Option<usize>,
-    message: String,
-    fix: String,
-) -> Finding {
-    Finding {
-        rule,
-        severity: Severity::Error,
-        file: file.to_string(),
-        line,
-        message,
-        fix,
-    }
-}
-
-/// `sub/migrations/` of `sub/migrations/x.sql`.
-fn parent(path: &str) -> &str {
-    path.rfind('/').map_or("", |i| &path[..=i])
-}
-
-fn review_and_add(path: &str) -> String {
-    format!("cargo xtask migration review {path} && git add {path}")
-}
-
-fn fix_and_review(path: &str) -> String {
-    format!("fix it, then: {}", review_and_add(path))
 }
 
 /// A file name that follows the grammar, for the `git mv` a fix suggests.
@@ -380,186 +197,206 @@ fn stamps(
     path: &str,
     m: &Migration,
     head: Option<&Migration>,
-    out: &mut Vec<Finding>,
+    out: &mut Vec<HookFinding>,
 ) -> (bool, bool) {
-    let nn = &m.name.number_text;
-    let line_of = |tp: Touchpoint| {
-        m.header
-            .as_ref()
-            .and_then(|h| h.touchpoint_item(tp).map(|i| i.line).or(Some(h.last_line)))
+    let mut check = StampCheck {
+        path,
+        m,
+        head,
+        staged: m.checksum.prefix(),
+        head_sum: head.map(|h| h.checksum.prefix()),
+        out,
     };
-    let staged = m.checksum.prefix();
-    let head_sum = head.map(|h| h.checksum.prefix());
     let head_executed = head
         .filter(|h| matches!(h.stamp_state(Touchpoint::Executed), StampState::Current(_)))
         .map(|h| h.checksum.prefix());
-    let restore = || {
-        if head.is_some() {
+    if let Some(prior) = head_executed.filter(|prior| *prior != check.staged) {
+        let staged = check.staged.clone();
+        check.block(
+            EXECUTED_CHANGED,
+            Touchpoint::Executed,
             format!(
-                "git checkout HEAD -- {path}, then put the change in a new migration: cargo xtask migration new \"<title>\""
+                "HEAD has this migration executed with sha256:{prior}; the staged SQL is sha256:{staged}: an applied migration never changes"
+            ),
+            check.restore(),
+        );
+        return (false, false);
+    }
+    if let StampState::Unverifiable(text) = m.stamp_state(Touchpoint::Reviewed) {
+        check.ticked_by_hand(Touchpoint::Reviewed, &text);
+    }
+    if let Some(synced) = check.executed() {
+        return (false, synced);
+    }
+    check.reviewed();
+    if let StampState::Unverifiable(text) = m.stamp_state(Touchpoint::Synced) {
+        check.ticked_by_hand(Touchpoint::Synced, &text);
+    }
+    (true, false)
+}
+
+/// One staged migration's stamps, judged against its staged body and the
+/// one HEAD holds ([`stamps`]).
+struct StampCheck<'a> {
+    path: &'a str,
+    m: &'a Migration,
+    head: Option<&'a Migration>,
+    /// Checksum prefixes of the staged body and of HEAD's.
+    staged: String,
+    head_sum: Option<String>,
+    out: &'a mut Vec<HookFinding>,
+}
+
+impl StampCheck<'_> {
+    fn line_of(&self, tp: Touchpoint) -> Option<usize> {
+        self.m
+            .header
+            .as_ref()
+            .and_then(|h| h.touchpoint_item(tp).map(|i| i.line).or(Some(h.last_line)))
+    }
+
+    fn block(&mut self, rule: &'static str, tp: Touchpoint, message: String, fix: String) {
+        let line = self.line_of(tp);
+        self.out.push(error(rule, self.path, line, message, fix));
+    }
+
+    /// How to undo a change to an executed migration.
+    fn restore(&self) -> String {
+        if self.head.is_some() {
+            format!(
+                "git checkout HEAD -- {}, then put the change in a new migration: cargo xtask migration new \"<title>\"",
+                self.path
             )
         } else {
             format!(
                 "restore the text that was applied, or, when it only ran on your development database, roll it back there first (cargo xtask migration rollback --to {}) and review and apply it again; a change to SQL that ran elsewhere goes in a new migration: cargo xtask migration new \"<title>\"",
-                m.name.number.saturating_sub(1)
+                self.m.name.number.saturating_sub(1)
             )
         }
-    };
-    // A stale stamp on a committed file that matches neither body.
-    let never_matched = |s: &Stamp| head.is_some() && Some(&s.checksum_prefix) != head_sum.as_ref();
-    let forged_fix = |tp: Touchpoint| {
-        match tp {
-        Touchpoint::Reviewed => review_and_add(path),
-        Touchpoint::Executed => format!(
-            "reopen the line (`--   [ ] Executed`), run `cargo xtask migration apply` against the database it ran on (it stamps migrations it finds applied), then git add {path}"
-        ),
-        Touchpoint::Synced => format!(
-            "cargo xtask migration sync --for {nn} && git add {path} current_schema/"
-        ),
     }
-    };
-    let forged = |tp: Touchpoint, why: String, out: &mut Vec<Finding>| {
-        out.push(error(
-            FORGED_STAMP,
-            path,
-            line_of(tp),
-            format!("the {} stamp {why}", tp.label()),
-            forged_fix(tp),
-        ));
-    };
 
-    if let Some(prior) = &head_executed {
-        if *prior != staged {
-            out.push(error(
-                EXECUTED_CHANGED,
-                path,
-                line_of(Touchpoint::Executed),
-                format!(
-                    "HEAD has this migration executed with sha256:{prior}; the staged SQL is sha256:{staged}: an applied migration never changes"
-                ),
-                restore(),
-            ));
-            return (false, false);
-        }
+    /// A stale stamp on a committed file that matches neither body.
+    fn never_matched(&self, s: &Stamp) -> bool {
+        self.head.is_some() && Some(&s.checksum_prefix) != self.head_sum.as_ref()
     }
-    if let StampState::Unverifiable(text) = m.stamp_state(Touchpoint::Reviewed) {
-        forged(
-            Touchpoint::Reviewed,
-            format!("`[x] {text}` has no date and checksum: it was ticked by hand"),
-            out,
+
+    fn forged(&mut self, tp: Touchpoint, why: String) {
+        let (path, nn) = (self.path, &self.m.name.number_text);
+        let fix = match tp {
+            Touchpoint::Reviewed => review_and_add(path),
+            Touchpoint::Executed => format!(
+                "reopen the line (`--   [ ] Executed`), run `cargo xtask migration apply` against the database it ran on (it stamps migrations it finds applied), then git add {path}"
+            ),
+            Touchpoint::Synced => {
+                format!("cargo xtask migration sync --for {nn} && git add {path} current_schema/")
+            }
+        };
+        self.block(
+            FORGED_STAMP,
+            tp,
+            format!("the {} stamp {why}", tp.label()),
+            fix,
         );
     }
-    match m.stamp_state(Touchpoint::Executed) {
-        StampState::Unverifiable(text) => {
-            forged(
-                Touchpoint::Executed,
-                format!("`[x] {text}` has no date and checksum: it was ticked by hand"),
-                out,
-            );
-            return (false, false);
-        }
-        StampState::Stale(s) if never_matched(&s) => {
-            forged(
+
+    fn ticked_by_hand(&mut self, tp: Touchpoint, text: &str) {
+        self.forged(
+            tp,
+            format!("`[x] {text}` has no date and checksum: it was ticked by hand"),
+        );
+    }
+
+    /// The Executed stamp; `Some(synced)` when the migration is executed
+    /// (or blocked as such), `None` when it is not executed yet.
+    fn executed(&mut self) -> Option<bool> {
+        let staged = self.staged.clone();
+        match self.m.stamp_state(Touchpoint::Executed) {
+            StampState::Unverifiable(text) => self.ticked_by_hand(Touchpoint::Executed, &text),
+            StampState::Stale(s) if self.never_matched(&s) => self.forged(
                 Touchpoint::Executed,
                 format!(
                     "says sha256:{}, which is neither the staged SQL (sha256:{staged}) nor the SQL in HEAD (sha256:{}): no command stamped it on this file",
                     s.checksum_prefix,
-                    head_sum.as_deref().unwrap_or("")
+                    self.head_sum.as_deref().unwrap_or("")
                 ),
-                out,
-            );
-            return (false, false);
-        }
-        StampState::Stale(s) => {
-            out.push(error(
+            ),
+            StampState::Stale(s) => self.block(
                 EXECUTED_CHANGED,
-                path,
-                line_of(Touchpoint::Executed),
+                Touchpoint::Executed,
                 format!(
                     "was executed with sha256:{}, the staged SQL is sha256:{staged}: an applied migration never changes",
                     s.checksum_prefix
                 ),
-                restore(),
-            ));
-            return (false, false);
+                self.restore(),
+            ),
+            StampState::Current(_) => return Some(self.synced()),
+            StampState::Open | StampState::NoLine => return None,
         }
-        StampState::Current(_) => {
-            let synced = match m.stamp_state(Touchpoint::Synced) {
-                StampState::Current(_) => true,
-                StampState::Unverifiable(text) => {
-                    forged(
-                        Touchpoint::Synced,
-                        format!("`[x] {text}` has no date and checksum: it was ticked by hand"),
-                        out,
-                    );
-                    false
-                }
-                StampState::Stale(s) if never_matched(&s) => {
-                    forged(
-                        Touchpoint::Synced,
-                        format!(
-                            "says sha256:{}, which is neither the staged SQL (sha256:{staged}) nor the SQL in HEAD: no command stamped it on this file",
-                            s.checksum_prefix
-                        ),
-                        out,
-                    );
-                    false
-                }
-                state => {
-                    let why = match state {
-                        StampState::Stale(s) => format!(
-                            "its Synced stamp is for sha256:{}, not the executed sha256:{staged}",
-                            s.checksum_prefix
-                        ),
-                        _ => "it is executed but has no Synced stamp: current_schema/ does not show it yet".into(),
-                    };
-                    out.push(error(
-                        NOT_SYNCED,
-                        path,
-                        line_of(Touchpoint::Synced),
-                        why,
-                        format!(
-                            "cargo xtask migration sync --for {nn} && git add {path} current_schema/"
-                        ),
-                    ));
-                    false
-                }
-            };
-            return (false, synced);
-        }
-        StampState::Open | StampState::NoLine => {}
+        Some(false)
     }
 
-    match m.stamp_state(Touchpoint::Reviewed) {
-        StampState::Current(_) => {}
-        StampState::Open | StampState::NoLine => out.push(error(
-            NOT_REVIEWED,
-            path,
-            line_of(Touchpoint::Reviewed),
-            "has no Reviewed stamp: it was never reviewed".into(),
-            review_and_add(path),
-        )),
-        StampState::Stale(s) => out.push(error(
-            EDITED_AFTER_REVIEW,
-            path,
-            line_of(Touchpoint::Reviewed),
-            format!(
-                "was reviewed as sha256:{}, the staged SQL is sha256:{staged}: it changed after review",
+    /// The Synced stamp of an executed migration: whether it is current.
+    fn synced(&mut self) -> bool {
+        let staged = self.staged.clone();
+        let (path, nn) = (self.path, self.m.name.number_text.clone());
+        let why = match self.m.stamp_state(Touchpoint::Synced) {
+            StampState::Current(_) => return true,
+            StampState::Unverifiable(text) => {
+                self.ticked_by_hand(Touchpoint::Synced, &text);
+                return false;
+            }
+            StampState::Stale(s) if self.never_matched(&s) => {
+                self.forged(
+                    Touchpoint::Synced,
+                    format!(
+                        "says sha256:{}, which is neither the staged SQL (sha256:{staged}) nor the SQL in HEAD: no command stamped it on this file",
+                        s.checksum_prefix
+                    ),
+                );
+                return false;
+            }
+            StampState::Stale(s) => format!(
+                "its Synced stamp is for sha256:{}, not the executed sha256:{staged}",
                 s.checksum_prefix
             ),
-            review_and_add(path),
-        )),
-        // Reported above, executed or not.
-        StampState::Unverifiable(_) => {}
-    }
-    if let StampState::Unverifiable(text) = m.stamp_state(Touchpoint::Synced) {
-        forged(
+            StampState::Open | StampState::NoLine => {
+                "it is executed but has no Synced stamp: current_schema/ does not show it yet"
+                    .into()
+            }
+        };
+        self.block(
+            NOT_SYNCED,
             Touchpoint::Synced,
-            format!("`[x] {text}` has no date and checksum: it was ticked by hand"),
-            out,
+            why,
+            format!("cargo xtask migration sync --for {nn} && git add {path} current_schema/"),
         );
+        false
     }
-    (true, false)
+
+    /// The Reviewed stamp of a migration not executed yet.
+    fn reviewed(&mut self) {
+        let staged = self.staged.clone();
+        let path = self.path;
+        match self.m.stamp_state(Touchpoint::Reviewed) {
+            StampState::Open | StampState::NoLine => self.block(
+                NOT_REVIEWED,
+                Touchpoint::Reviewed,
+                "has no Reviewed stamp: it was never reviewed".into(),
+                review_and_add(path),
+            ),
+            StampState::Stale(s) => self.block(
+                EDITED_AFTER_REVIEW,
+                Touchpoint::Reviewed,
+                format!(
+                    "was reviewed as sha256:{}, the staged SQL is sha256:{staged}: it changed after review",
+                    s.checksum_prefix
+                ),
+                review_and_add(path),
+            ),
+            // Current is fine; Unverifiable was reported already.
+            StampState::Current(_) | StampState::Unverifiable(_) => {}
+        }
+    }
 }
 
 /// Runs the static review over the staged migrations that are not executed,
@@ -569,7 +406,7 @@ fn static_review(
     names: &[Result<MigrationName, crate::migration::NameError>],
     blobs: &dyn Blobs,
     judged: &[Judged],
-    out: &mut Vec<Finding>,
+    out: &mut Vec<HookFinding>,
 ) {
     let wanted: Vec<&Judged> = judged.iter().filter(|j| j.review).collect();
     let Some(last) = wanted.iter().map(|j| j.m.name.number).max() else {
@@ -608,7 +445,24 @@ fn static_review(
         .map(|(i, _)| i)
         .collect();
     let migrations: Vec<Migration> = set.into_iter().map(|(_, m)| m).collect();
-    let results = review::review_set(&migrations, &indexes, |m| paths[&m.name.stem].clone());
+    // The target and the opt-in rules of the touchpoint.conf being
+    // committed; no database: the newest server unless it says otherwise.
+    let opts = blobs
+        .index(&format!(
+            "{}{}",
+            listing.prefix,
+            crate::project::conf::CONFIG_FILE
+        ))
+        .ok()
+        .and_then(|text| crate::project::conf::Conf::parse(&text).ok())
+        .and_then(|conf| review::Options::from_conf(&conf, &review::rules::opt_in_ids()).ok())
+        .unwrap_or_default();
+    let results = review::review_set(
+        &migrations,
+        &indexes,
+        |m| paths[&m.name.stem].clone(),
+        &opts,
+    );
     for (_, findings) in results {
         for f in findings {
             // The hook's own check sees the whole tree, merges included.
@@ -622,7 +476,7 @@ fn static_review(
                 }
                 Severity::Error => (REVIEW_ERROR, Severity::Error),
                 Severity::Warning => (f.rule, Severity::Warning),
-                Severity::Note => continue,
+                Severity::Info => continue,
             };
             let fix = if severity == Severity::Error {
                 format!(
@@ -637,7 +491,7 @@ fn static_review(
                     f.help, f.rule
                 )
             };
-            out.push(Finding {
+            out.push(HookFinding {
                 rule,
                 severity,
                 file: path,
@@ -658,7 +512,7 @@ fn schema(
     listing: &Listing,
     blobs: &dyn Blobs,
     judged: &[Judged],
-    out: &mut Vec<Finding>,
+    out: &mut Vec<HookFinding>,
 ) -> usize {
     let synced: Vec<&Judged> = judged.iter().filter(|j| j.synced).collect();
     let schema_dir = format!("{}current_schema/", listing.prefix);

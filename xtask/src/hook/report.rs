@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use super::{Finding, Report};
+use super::model::{HookFinding, Report};
 use crate::review::Severity;
 
-fn location(f: &Finding) -> String {
+fn location(f: &HookFinding) -> String {
     match f.line {
         Some(line) => format!("{}:{line}", f.file),
         None => f.file.clone(),

@@ -10,17 +10,20 @@ use crate::migration::header::set_stamp;
 use crate::migration::render::{new_migration, NewFields};
 
 #[derive(Default)]
-struct Mem {
+struct InMemory {
     index: HashMap<String, String>,
     head: HashMap<String, String>,
     unstaged: Vec<(String, &'static str)>,
 }
 
-impl Blobs for Mem {
-    fn index(&self, path: &str) -> Result<String, String> {
-        self.index.get(path).cloned().ok_or_else(|| "absent".into())
+impl Blobs for InMemory {
+    fn index(&self, path: &str) -> anyhow::Result<String> {
+        self.index
+            .get(path)
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("absent"))
     }
-    fn head(&self, path: &str) -> Option<Result<String, String>> {
+    fn head(&self, path: &str) -> Option<anyhow::Result<String>> {
         self.head.get(path).cloned().map(Ok)
     }
     fn unstaged_schema(&self) -> anyhow::Result<Vec<(String, &'static str)>> {
@@ -28,7 +31,7 @@ impl Blobs for Mem {
     }
 }
 
-impl Mem {
+impl InMemory {
     fn listing(&self, all: bool) -> Listing {
         let mut listing = Listing::default();
         let mut paths: Vec<&String> = self.index.keys().collect();
@@ -104,14 +107,14 @@ fn executed(table: &str) -> String {
 
 #[test]
 fn a_reviewed_new_migration_passes() {
-    let mut mem = Mem::default();
+    let mut mem = InMemory::default();
     mem.index.insert(A.into(), reviewed("a"));
     assert_eq!(mem.check(), vec![]);
 }
 
 #[test]
 fn an_executed_migration_changed_since_head_is_executed_changed() {
-    let mut mem = Mem::default();
+    let mut mem = InMemory::default();
     mem.head.insert(A.into(), executed("a"));
     mem.index
         .insert(A.into(), executed("a").replace("(id bigint", "(id int"));
@@ -123,7 +126,7 @@ fn an_executed_migration_changed_since_head_is_executed_changed() {
 
 #[test]
 fn an_executed_stamp_restamped_over_a_new_body_is_still_executed_changed() {
-    let mut mem = Mem::default();
+    let mut mem = InMemory::default();
     mem.head.insert(A.into(), executed("a"));
     mem.index.insert(A.into(), executed("b"));
     assert_eq!(mem.check()[0].0, EXECUTED_CHANGED);
@@ -131,7 +134,7 @@ fn an_executed_stamp_restamped_over_a_new_body_is_still_executed_changed() {
 
 #[test]
 fn a_stale_stamp_matching_no_committed_body_is_forged() {
-    let mut mem = Mem::default();
+    let mut mem = InMemory::default();
     mem.head.insert(A.into(), reviewed("a"));
     // Executed with the checksum of a body that was never in git.
     let t = stamp(&reviewed("a"), Touchpoint::Executed, &text("zzz"));
@@ -141,7 +144,7 @@ fn a_stale_stamp_matching_no_committed_body_is_forged() {
 
 #[test]
 fn a_stale_executed_stamp_on_a_new_file_is_executed_changed() {
-    let mut mem = Mem::default();
+    let mut mem = InMemory::default();
     let t = stamp(&reviewed("b"), Touchpoint::Executed, &text("a"));
     mem.index.insert(A.into(), t);
     let found = mem.check();
@@ -151,7 +154,7 @@ fn a_stale_executed_stamp_on_a_new_file_is_executed_changed() {
 
 #[test]
 fn a_line_ticked_by_hand_is_forged() {
-    let mut mem = Mem::default();
+    let mut mem = InMemory::default();
     mem.index
         .insert(A.into(), text("a").replace("[ ] Reviewed", "[x] Reviewed"));
     let found = mem.check();
@@ -161,7 +164,7 @@ fn a_line_ticked_by_hand_is_forged() {
 
 #[test]
 fn review_states_give_their_rules() {
-    let mut mem = Mem::default();
+    let mut mem = InMemory::default();
     mem.index.insert(A.into(), text("a"));
     assert_eq!(mem.check()[0].0, NOT_REVIEWED);
     let edited = reviewed("a").replace("(id bigint", "(id int");
@@ -171,7 +174,7 @@ fn review_states_give_their_rules() {
 
 #[test]
 fn a_number_used_by_an_unstaged_file_is_a_duplicate() {
-    let mut mem = Mem::default();
+    let mut mem = InMemory::default();
     let b = "migrations/2026-11-22_01_b.sql";
     mem.head.insert(b.into(), reviewed("b"));
     mem.index.insert(b.into(), reviewed("b"));
@@ -179,9 +182,9 @@ fn a_number_used_by_an_unstaged_file_is_a_duplicate() {
     let found = mem.check();
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, DUPLICATE_NUMBER);
-    assert!(found[0]
-        .1
-        .starts_with(&format!("git mv {A} migrations/2026-11-22_02_a.sql")));
+    assert!(found[0].1.starts_with(&format!(
+        "cargo xtask migration renumber {A}  (renames it to migrations/2026-11-22_02_a.sql"
+    )));
 }
 
 #[test]
@@ -201,7 +204,7 @@ fn bad_names_get_a_name_that_parses() {
 
 #[test]
 fn executed_needs_synced_and_synced_needs_the_schema_staged() {
-    let mut mem = Mem::default();
+    let mut mem = InMemory::default();
     mem.index.insert(A.into(), executed("a"));
     let found = mem.check();
     assert_eq!(found[0].0, NOT_SYNCED);
@@ -234,7 +237,7 @@ fn executed_needs_synced_and_synced_needs_the_schema_staged() {
 
 #[test]
 fn a_schema_file_edited_by_hand_is_blocked() {
-    let mut mem = Mem::default();
+    let mut mem = InMemory::default();
     let schema = "current_schema/01_service_ops.sql";
     let generated = crate::schema::banner::with_banner("CREATE SCHEMA x;\n");
     mem.head.insert(schema.into(), generated.clone());

@@ -8,7 +8,9 @@
 pub mod checksum;
 pub mod header;
 pub mod name;
+pub mod progress;
 pub mod render;
+pub mod retired;
 
 use std::fmt;
 use std::ops::Range;
@@ -190,6 +192,17 @@ fn line_start(text: &str, line: usize) -> usize {
     text.match_indices('\n')
         .nth(line - 2)
         .map_or(text.len(), |(i, _)| i + 1)
+}
+
+/// The reason of a `-- irreversible: <reason>` line in rollback SQL, the
+/// way a migration says its rollback cannot restore what it removed. The
+/// one reader of that line (review, rollback and the bundle ask it).
+pub fn irreversible_reason(rollback_sql: &str) -> Option<String> {
+    rollback_sql.lines().find_map(|l| {
+        l.trim()
+            .strip_prefix("-- irreversible:")
+            .map(|r| r.trim().to_string())
+    })
 }
 
 #[cfg(test)]

@@ -132,6 +132,46 @@ pub fn slugify(title: &str) -> Option<String> {
     (!slug.is_empty()).then_some(slug)
 }
 
+/// Which files hold each NN, built once for a set: the one place that
+/// finds two migrations with the same number (the project's loader, the
+/// review rule and the hook all ask it).
+#[derive(Debug, Clone)]
+pub struct NumberIndex<K> {
+    by_number: std::collections::BTreeMap<u32, Vec<K>>,
+}
+
+impl<K: PartialEq> NumberIndex<K> {
+    pub fn new(items: impl IntoIterator<Item = (u32, K)>) -> NumberIndex<K> {
+        let mut by_number: std::collections::BTreeMap<u32, Vec<K>> = Default::default();
+        for (number, key) in items {
+            by_number.entry(number).or_default().push(key);
+        }
+        NumberIndex { by_number }
+    }
+
+    /// The others holding `number` besides `me`.
+    pub fn others<'a>(&'a self, number: u32, me: &'a K) -> impl Iterator<Item = &'a K> + 'a {
+        self.by_number
+            .get(&number)
+            .into_iter()
+            .flatten()
+            .filter(move |k| *k != me)
+    }
+
+    /// The numbers held by more than one file, with the files.
+    pub fn clashes(&self) -> impl Iterator<Item = (u32, &[K])> {
+        self.by_number
+            .iter()
+            .filter(|(_, keys)| keys.len() > 1)
+            .map(|(n, keys)| (*n, keys.as_slice()))
+    }
+
+    /// One above the highest number in use (1 for none).
+    pub fn next_free(&self) -> u32 {
+        self.by_number.keys().next_back().map_or(1, |n| n + 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -78,6 +78,23 @@ impl Binaries {
         })
     }
 
+    /// Server binaries of `major`: `TOUCHPOINT_PG_BINDIR` when it is that
+    /// major, else `/usr/lib/postgresql/<major>/bin`, else what `.ci/pg-fetch`
+    /// unpacked (`$TOUCHPOINT_PG_CACHE`, default `~/.cache/touchpoint/pg`).
+    pub fn for_major(major: u32) -> Option<Binaries> {
+        if let Ok(found) = Binaries::find() {
+            if found.major == major {
+                return Some(found);
+            }
+        }
+        [
+            PathBuf::from(format!("/usr/lib/postgresql/{major}/bin")),
+            fetched_root().join(format!("{major}/native/bin")),
+        ]
+        .iter()
+        .find_map(|dir| Binaries::at(dir).filter(|b| b.major == major))
+    }
+
     fn at(dir: &Path) -> Option<Binaries> {
         let has_all = ["initdb", "pg_ctl", "postgres"]
             .iter()
@@ -110,6 +127,23 @@ impl Binaries {
     fn tool(&self, name: &str) -> PathBuf {
         self.bindir.join(name)
     }
+}
+
+/// Where `.ci/pg-fetch` unpacks other majors' binaries (as root, where the
+/// `postgres` user running the servers can read them).
+pub fn fetched_root() -> PathBuf {
+    if let Some(dir) = std::env::var_os("TOUCHPOINT_PG_CACHE").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    if owner().is_ok_and(|o| o.via_runuser) {
+        return PathBuf::from("/var/cache/touchpoint/pg");
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    cache.join("touchpoint/pg")
 }
 
 /// Who the server runs as: the caller, or `postgres` when the caller is root.
@@ -173,14 +207,32 @@ impl Cluster {
     /// elsewhere (a target directory several repositories share), in
     /// `$CARGO_TARGET_DIR/touchpoint-pg-<name>-<hash of the project root>`.
     pub fn embedded(project_root: &Path) -> Result<Cluster> {
+        Cluster::embedded_with(project_root, Binaries::find()?)
+    }
+
+    /// The project's embedded cluster of another major (a shadow server of
+    /// a target's version): `touchpoint-pg-<major>` beside the default one.
+    pub fn embedded_of(project_root: &Path, bin: Binaries) -> Result<Cluster> {
+        Cluster::embedded_with(project_root, bin)
+    }
+
+    fn embedded_with(project_root: &Path, bin: Binaries) -> Result<Cluster> {
         let owner = owner()?;
         let mut dir = embedded_dir(project_root, std::env::var_os("CARGO_TARGET_DIR"));
+        if Binaries::find().map_or(true, |default| default.major != bin.major) {
+            let name = dir
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            dir.set_file_name(format!("{name}-{}", bin.major));
+        }
         if owner.via_runuser && !reachable_by(&dir, owner) {
             // The postgres user cannot get through a parent directory (a
             // project under /root, say): keep the cluster in /tmp instead.
             dir = std::env::temp_dir().join(format!("touchpoint-pg-{}", short_hash(&dir)));
         }
-        Cluster::at(dir, owner)
+        Cluster::at_with(dir, owner, bin)
     }
 
     /// A cluster kept in `dir` (created on [`Cluster::start`]).
@@ -189,7 +241,10 @@ impl Cluster {
     }
 
     fn at(dir: PathBuf, owner: Owner) -> Result<Cluster> {
-        let bin = Binaries::find()?;
+        Cluster::at_with(dir, owner, Binaries::find()?)
+    }
+
+    fn at_with(dir: PathBuf, owner: Owner, bin: Binaries) -> Result<Cluster> {
         let dir = std::path::absolute(&dir).unwrap_or(dir);
         let mut socket_dir = dir.join("sock");
         if socket_dir.as_os_str().len() > MAX_SOCKET_DIR {
@@ -413,27 +468,36 @@ impl Throwaway {
     /// defaults), e.g. `("ssl", "on")` or `("listen_addresses", "'127.0.0.1'")`;
     /// values are written as given, so quote strings.
     pub fn start_with(settings: &[(&str, &str)]) -> Result<Throwaway> {
-        Throwaway::start_once(settings).or_else(|first| {
+        Throwaway::start_of(&Binaries::find()?, settings)
+    }
+
+    /// A cluster of another major than the default one (`bin` from
+    /// [`Binaries::for_major`]).
+    pub fn start_on(bin: &Binaries) -> Result<Throwaway> {
+        Throwaway::start_of(bin, &[])
+    }
+
+    fn start_of(bin: &Binaries, settings: &[(&str, &str)]) -> Result<Throwaway> {
+        Throwaway::start_once(bin, settings).or_else(|first| {
             // A damaged initdb cache (a machine that crashed while one was
             // copied, say) must not fail every test from then on.
             let owner = owner()?;
-            let cache = initdb_cache_path(&Binaries::find()?, owner);
+            let cache = initdb_cache_path(bin, owner);
             fs::remove_dir_all(&cache).ok();
-            Throwaway::start_once(settings)
+            Throwaway::start_once(bin, settings)
                 .with_context(|| format!("{first:#}; retried with a fresh initdb"))
         })
     }
 
-    fn start_once(settings: &[(&str, &str)]) -> Result<Throwaway> {
+    fn start_once(bin: &Binaries, settings: &[(&str, &str)]) -> Result<Throwaway> {
         let owner = owner()?;
-        let bin = Binaries::find()?;
         let base = scratch_base();
         let dir = tempfile_dir(&base, "touchpoint-test-")?;
-        let cluster = Cluster::at(dir, owner)?;
+        let cluster = Cluster::at_with(dir, owner, bin.clone())?;
         let throwaway = Throwaway { cluster };
         let c = &throwaway.cluster;
         c.prepare_dirs()?;
-        copy_dir(&initdb_template(&bin, owner)?, &c.data)?;
+        copy_dir(&initdb_template(bin, owner)?, &c.data)?;
         if owner.via_runuser {
             chown_tree(&c.data, owner)?;
         }
@@ -508,7 +572,7 @@ fn initdb_template(bin: &Binaries, owner: Owner) -> Result<PathBuf> {
         return Ok(path);
     }
     let building = tempfile_dir(&base, "touchpoint-initdb-building-")?;
-    let c = Cluster::at(building.clone(), owner)?;
+    let c = Cluster::at_with(building.clone(), owner, bin.clone())?;
     c.prepare_dirs()?;
     c.create()?;
     // Only the pristine data directory is kept; settings are per cluster.

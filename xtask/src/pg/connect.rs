@@ -20,8 +20,8 @@ use anyhow::{bail, Context, Result};
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::{Client, Config, NoTls};
 
+use crate::outcome::BadInput;
 use crate::pg::cluster::{Cluster, ClusterState};
-use crate::BadInput;
 
 /// libpq's sslmode, as far as touchpoint supports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,18 +98,23 @@ impl Database {
     pub fn resolve(url: Option<&str>, project_root: &std::path::Path) -> Result<Database> {
         match url {
             Some(url) => Database::from_conninfo(url, |k| std::env::var(k).ok()),
-            None => {
-                let cluster = Cluster::embedded(project_root)?;
-                if cluster.state() != ClusterState::Running {
-                    eprintln!("starting the embedded PostgreSQL (no --database-url or DATABASE_URL given)");
-                    cluster.start()?;
-                }
-                let mut db = Database::from_conninfo(&cluster.url(), |_| None)?;
-                db.embedded = true;
-                db.display = format!("the embedded PostgreSQL ({})", cluster.socket_dir.display());
-                Ok(db)
-            }
+            None => Database::embedded(Cluster::embedded(project_root)?),
         }
+    }
+
+    /// The project's embedded cluster, started on demand.
+    pub fn embedded(cluster: Cluster) -> Result<Database> {
+        if cluster.state() != ClusterState::Running {
+            eprintln!(
+                "starting the embedded PostgreSQL {} (no --database-url or DATABASE_URL given)",
+                cluster.bin.major
+            );
+            cluster.start()?;
+        }
+        let mut db = Database::from_conninfo(&cluster.url(), |_| None)?;
+        db.embedded = true;
+        db.display = format!("the embedded PostgreSQL ({})", cluster.socket_dir.display());
+        Ok(db)
     }
 
     /// Parses a URL or keyword string; `env` supplies PG* variables.
@@ -285,6 +290,38 @@ impl Database {
         &self.display
     }
 
+    /// Which database this is, whatever the spelling of the URL: the hosts
+    /// (lower-cased) and ports and the database name. Two targets with the
+    /// same identity are the same database.
+    pub fn identity(&self) -> String {
+        let hosts: Vec<String> = self
+            .config
+            .get_hosts()
+            .iter()
+            .map(|h| match h {
+                Host::Tcp(name) => name.to_ascii_lowercase(),
+                Host::Unix(path) => path.display().to_string(),
+            })
+            .collect();
+        let ports: Vec<String> = self.config.get_ports().iter().map(u16::to_string).collect();
+        format!(
+            "{}:{}/{}",
+            hosts.join(","),
+            ports.join(","),
+            self.config.get_dbname().unwrap_or_default()
+        )
+    }
+
+    /// A short name for reports: `dbname@host` (never a password).
+    pub fn short_name(&self) -> String {
+        let host = match self.config.get_hosts().first() {
+            Some(Host::Tcp(name)) => name.clone(),
+            Some(Host::Unix(path)) => path.display().to_string(),
+            None => "localhost".to_string(),
+        };
+        format!("{}@{host}", self.config.get_dbname().unwrap_or_default())
+    }
+
     fn all_unix(&self) -> bool {
         self.config
             .get_hosts()
@@ -351,11 +388,22 @@ impl Database {
             .await
             .context("cannot read the server version")?
             .get(0);
+        warn_if_unsupported(version, &self.display);
         client
             .batch_execute(session_settings(version))
             .await
             .context("cannot set up the session")?;
         Ok(version)
+    }
+
+    /// The major version of the server `client` is connected to.
+    pub async fn major(client: &Client) -> Result<u32> {
+        let version: i32 = client
+            .query_one("SELECT current_setting('server_version_num')::int", &[])
+            .await
+            .context("cannot read the server version")?
+            .get(0);
+        Ok(u32::try_from(version / 10000).unwrap_or(0))
     }
 
     /// Undoes whatever a migration's body SET for the session, in one round
@@ -434,6 +482,33 @@ impl Database {
         }
         Ok(roots)
     }
+}
+
+/// The PostgreSQL majors touchpoint supports (tested on each).
+pub const SUPPORTED_MAJORS: std::ops::RangeInclusive<u32> = 14..=18;
+
+/// Says once per process, on stderr, when a server is outside
+/// [`SUPPORTED_MAJORS`]: 13 and older are past their end of life and lack
+/// syntax the workflow uses (`CREATE OR REPLACE TRIGGER`); newer ones are
+/// untested.
+fn warn_if_unsupported(server_version_num: i32, display: &str) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    let major = u32::try_from(server_version_num / 10000).unwrap_or(0);
+    if SUPPORTED_MAJORS.contains(&major) {
+        return;
+    }
+    SAID.call_once(|| {
+        let why = if major < *SUPPORTED_MAJORS.start() {
+            "past its end of life; CREATE OR REPLACE TRIGGER and other syntax the workflow uses need 14"
+        } else {
+            "newer than the versions touchpoint is tested on"
+        };
+        eprintln!(
+            "warning: {display} runs PostgreSQL {major}, {why}: touchpoint supports {} to {}",
+            SUPPORTED_MAJORS.start(),
+            SUPPORTED_MAJORS.end()
+        );
+    });
 }
 
 pub fn session_settings(server_version_num: i32) -> &'static str {

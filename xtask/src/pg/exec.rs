@@ -271,3 +271,15 @@ pub async fn run_body(client: &Client, m: &Migration, file: &str) -> Result<()> 
         .await
         .context("COMMIT failed")
 }
+
+/// The INVALID index named `index` (an SQL expression) on `table`, as
+/// `schema.name`: no row when there is none.
+pub fn invalid_index_sql(index: &str, table: &str) -> String {
+    format!(
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(ic.relname)
+               FROM pg_index i
+               JOIN pg_class ic ON ic.oid = i.indexrelid
+               JOIN pg_namespace n ON n.oid = ic.relnamespace
+              WHERE ic.relname = {index} AND i.indrelid = to_regclass({table}) AND NOT i.indisvalid"
+    )
+}

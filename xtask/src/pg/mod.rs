@@ -5,6 +5,7 @@ pub mod cluster;
 pub use cluster::{Binaries, Cluster, ClusterState, Throwaway};
 pub mod connect;
 pub mod exec;
+pub mod legacy;
 pub mod tracking;
 
 /// Runs a future on a single-threaded runtime: commands are sequential, and
@@ -16,4 +17,3 @@ pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
         .expect("a tokio runtime")
         .block_on(f)
 }
-pub mod snapshot;

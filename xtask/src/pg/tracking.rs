@@ -20,7 +20,7 @@ pub struct TableName {
 }
 
 impl TableName {
-    pub fn parse(text: &str) -> Result<TableName, String> {
+    pub fn parse(text: &str) -> Result<TableName, crate::outcome::BadInput> {
         let (schema, name) = text.split_once('.').unwrap_or(("public", text));
         let ok = |s: &str| {
             !s.is_empty()
@@ -35,9 +35,9 @@ impl TableName {
                 name: name.to_string(),
             })
         } else {
-            Err(format!(
+            Err(crate::outcome::BadInput(format!(
                 "bad tracking table name `{text}`: use schema.name in lowercase letters, digits and `_`, e.g. public.schema_migrations"
-            ))
+            )))
         }
     }
 
@@ -356,6 +356,21 @@ pub async fn load(client: &impl GenericClient, table: &TableName) -> Result<Vec<
     Ok(rows.iter().map(Applied::from_row).collect())
 }
 
+/// Runs `work` under the migration lock: taken (waiting at most `wait`),
+/// then released whatever `work` returns. `work` is a future, so nothing of
+/// it runs before the lock is held. Every command that changes the history
+/// goes through here.
+pub async fn with_lock<T>(
+    client: &Client,
+    wait: std::time::Duration,
+    work: impl std::future::Future<Output = Result<T>>,
+) -> Result<T> {
+    lock(client, wait).await?;
+    let result = work.await;
+    let _ = unlock(client).await;
+    result
+}
+
 /// Takes the session-level advisory lock, retrying with backoff until
 /// `wait` runs out. Never the blocking `pg_advisory_lock`: it deadlocks with
 /// CREATE INDEX CONCURRENTLY run by the lock holder (Flyway #1654,
@@ -413,4 +428,21 @@ pub async fn unlock(client: &Client) -> Result<()> {
         .await
         .context("cannot release the migration lock")?;
     Ok(())
+}
+
+/// Who applied: the OS user and host, as recorded in `applied_by`.
+pub fn os_user() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| {
+            let uid = std::fs::metadata("/proc/self")
+                .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+                .unwrap_or(0);
+            format!("uid {uid}")
+        });
+    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+    match host.trim() {
+        "" => user,
+        h => format!("{user}@{h}"),
+    }
 }

@@ -8,36 +8,27 @@
 //! anywhere; the reason is required, and an ignore that names no rule or
 //! silences nothing is itself a finding.
 
+pub mod ddl;
 pub mod dynamic;
+pub mod facts;
+mod ignore;
 pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod stmt;
+pub mod target;
 
 use std::ops::Range;
 
+use crate::migration::name::NumberIndex;
 use crate::migration::Migration;
-use crate::sql::lexer::{tokenize, LineCol, LineIndex, TokenKind};
-use schema::Schema;
+use crate::sql::lexer::{LineCol, LineIndex};
+use facts::SetFacts;
+use schema::{Schema, Store};
 use stmt::Stmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    /// A measurement or remark; never fails a review.
-    Note,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn key(self) -> &'static str {
-        match self {
-            Severity::Note => "note",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
+pub use crate::outcome::Severity;
+pub use target::{Options, Target};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -61,7 +52,30 @@ pub trait Rule: Sync {
     fn summary(&self) -> &'static str;
     /// The safe alternative.
     fn help(&self) -> &'static str;
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>);
+    /// Off unless `touchpoint.conf` names it in `[review] enable`.
+    fn opt_in(&self) -> bool {
+        false
+    }
+    /// The check over the whole file.
+    fn check(&self, _cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+    /// Whether the rule reads the schema statement by statement: then
+    /// [`Rule::check_stmt`] and [`Rule::check_body_end`] are called during
+    /// the one walk the engine makes through each body.
+    fn walks(&self) -> bool {
+        false
+    }
+    /// One body statement, with the schema as it stands before it (the
+    /// earlier migrations and this body's earlier statements).
+    fn check_stmt(
+        &self,
+        _cx: &Context<'_>,
+        _s: &Stmt,
+        _schema: &dyn Store,
+        _out: &mut Vec<Finding>,
+    ) {
+    }
+    /// The schema as the whole body leaves it.
+    fn check_body_end(&self, _cx: &Context<'_>, _schema: &dyn Store, _out: &mut Vec<Finding>) {}
 }
 
 /// What a rule sees of one migration.
@@ -72,14 +86,19 @@ pub struct Context<'a> {
     pub lines: &'a LineIndex<'a>,
     /// The schema the earlier migrations leave.
     pub before: &'a Schema,
-    /// Every migration of the set, for rules about the set (NN clashes).
-    pub set: &'a [Migration],
+    /// Which migrations of the set hold each NN (by stem).
+    pub numbers: &'a NumberIndex<String>,
+    /// What the whole set does, gathered once (later migrations included).
+    pub facts: &'a SetFacts,
+    /// The server the migrations are for.
+    pub target: Target,
     /// Tables created by this migration's body, with the offset of the
     /// statement creating each.
     pub created: Vec<(String, usize)>,
+    type_uses: std::cell::OnceCell<Vec<ddl::TypeUse<'a>>>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     pub fn finding(
         &self,
         rule: &dyn Rule,
@@ -123,6 +142,17 @@ impl Context<'_> {
         !self.created_here(table, at)
     }
 
+    /// Every column type the body writes (parsed once for all rules).
+    pub fn type_uses(&self) -> &[ddl::TypeUse<'a>] {
+        self.type_uses.get_or_init(|| {
+            ddl::type_uses(
+                self.stmts
+                    .iter()
+                    .filter(|s| s.section == stmt::Section::Body),
+            )
+        })
+    }
+
     pub fn body_stmts(&self) -> impl Iterator<Item = &Stmt> {
         self.stmts
             .iter()
@@ -130,61 +160,43 @@ impl Context<'_> {
     }
 }
 
-#[derive(Debug)]
-struct Ignore {
-    rule: String,
-    file_wide: bool,
-    line: usize,
-    /// The byte range it silences (the next statement), for line ignores.
-    target: Option<Range<usize>>,
-    has_reason: bool,
-    range: Range<usize>,
-    used: std::cell::Cell<bool>,
-}
-
-fn ignores(m: &Migration, stmts: &[Stmt], lines: &LineIndex<'_>) -> Vec<Ignore> {
-    let (tokens, _) = tokenize(&m.source);
-    let mut out = Vec::new();
-    for t in tokens.iter().filter(|t| t.kind == TokenKind::LineComment) {
-        let text = t.text(&m.source);
-        let Some(rest) = text
-            .strip_prefix("--")
-            .map(str::trim_start)
-            .and_then(|r| r.strip_prefix("review:"))
-        else {
-            continue;
-        };
-        let rest = rest.trim();
-        let (file_wide, rest) = if let Some(r) = rest.strip_prefix("ignore-file") {
-            (true, r)
-        } else if let Some(r) = rest.strip_prefix("ignore") {
-            (false, r)
-        } else {
-            (false, rest)
-        };
-        let (rule, reason) = rest.split_once("--").unwrap_or((rest, ""));
-        let line = lines.line_col(t.span.start).line as usize;
-        let target = stmts
-            .iter()
-            .filter(|s| s.in_do.is_none() && s.start > t.span.end)
-            .min_by_key(|s| s.start)
-            .map(|s| s.start..s.end);
-        out.push(Ignore {
-            rule: rule.trim().to_string(),
-            file_wide,
-            line,
-            target,
-            has_reason: !reason.trim().is_empty(),
-            range: t.span.start..t.span.end,
-            used: std::cell::Cell::new(false),
-        });
-    }
-    out
-}
-
-/// Reviews one migration against the schema the earlier ones leave.
+/// Reviews one migration against the schema the earlier ones leave, with
+/// the default options (the newest server, no opt-in rule).
 pub fn review_one(m: &Migration, file: &str, before: &Schema, set: &[Migration]) -> Vec<Finding> {
-    review_statements(m, &stmt::statements(m), file, before, set)
+    review_one_with(m, file, before, set, &Options::default())
+}
+
+/// [`review_one`] with the given options.
+pub fn review_one_with(
+    m: &Migration,
+    file: &str,
+    before: &Schema,
+    set: &[Migration],
+    opts: &Options,
+) -> Vec<Finding> {
+    let lexed = lex_all(set);
+    let facts = SetFacts::gather(
+        set.iter()
+            .map(|o| o.name.number)
+            .zip(lexed.iter().map(Vec::as_slice)),
+    );
+    let shared = Shared {
+        numbers: number_index(set),
+        facts,
+        opts,
+    };
+    review_statements(m, &stmt::statements(m), file, before, &shared).0
+}
+
+fn number_index(set: &[Migration]) -> NumberIndex<String> {
+    NumberIndex::new(set.iter().map(|m| (m.name.number, m.name.stem.clone())))
+}
+
+/// What every file's review shares.
+struct Shared<'a> {
+    numbers: NumberIndex<String>,
+    facts: SetFacts,
+    opts: &'a Options,
 }
 
 /// Tables the body creates that did not exist before, with the offset of
@@ -221,8 +233,8 @@ fn review_statements(
     stmts: &[Stmt],
     file: &str,
     before: &Schema,
-    set: &[Migration],
-) -> Vec<Finding> {
+    shared: &Shared<'_>,
+) -> (Vec<Finding>, schema::Delta) {
     let lines = LineIndex::new(&m.source);
     let created = created_tables(stmts, before);
     let cx = Context {
@@ -231,90 +243,238 @@ fn review_statements(
         stmts,
         lines: &lines,
         before,
-        set,
+        numbers: &shared.numbers,
+        facts: &shared.facts,
+        target: shared.opts.target,
         created,
+        type_uses: std::cell::OnceCell::new(),
     };
-    let mut raw = Vec::new();
-    for rule in rules::ALL {
-        rule.check(&cx, &mut raw);
-    }
-    let ignores = ignores(m, stmts, &lines);
-    let mut kept: Vec<Finding> = raw
-        .into_iter()
-        .filter(|f| {
-            let offset = f.offset;
-            let silenced = ignores.iter().find(|ig| {
-                ig.rule == f.rule
-                    && ig.has_reason
-                    && (ig.file_wide || ig.target.as_ref().is_some_and(|r| r.contains(&offset)))
-            });
-            if let Some(ig) = silenced {
-                ig.used.set(true);
-                false
-            } else {
-                true
-            }
-        })
-        .collect();
-    for ig in &ignores {
-        let known = rules::ALL.iter().any(|r| r.id() == ig.rule);
-        let (rule, message): (&dyn Rule, String) = if !known {
-            (
-                &rules::ignore::UnknownIgnore,
-                format!(
-                    "`{}` is not a rule id; see docs/rules/ for the ids",
-                    ig.rule
-                ),
-            )
-        } else if !ig.has_reason {
-            (
-                &rules::ignore::IgnoreWithoutReason,
-                format!("the ignore of `{}` gives no reason after `--`", ig.rule),
-            )
-        } else if !ig.used.get() {
-            (
-                &rules::ignore::UnusedIgnore,
-                format!(
-                    "the ignore of `{}` on line {} silences nothing{}",
-                    ig.rule,
-                    ig.line,
-                    if ig.file_wide {
-                        " in this file"
-                    } else {
-                        " in the statement below it"
-                    }
-                ),
-            )
-        } else {
-            continue;
-        };
-        kept.push(cx.finding(rule, ig.range.clone(), message));
-    }
+    let (raw, delta) = run_rules(&cx, shared.opts);
+    let mut kept = ignore::apply(&cx, raw);
     kept.sort_by(|a, b| {
         (a.start.line, a.start.col, a.rule).cmp(&(b.start.line, b.start.col, b.rule))
     });
-    kept
+    (kept, delta)
 }
 
-/// Reviews the migrations at `indexes` of the (NN-ordered) set, folding the
-/// schema through the set once.
+/// Every rule that is on, over one migration: the findings, and what its
+/// body changed in the schema.
+fn run_rules(cx: &Context<'_>, opts: &Options) -> (Vec<Finding>, schema::Delta) {
+    let on: Vec<&dyn Rule> = rules::ALL
+        .iter()
+        .copied()
+        .filter(|r| !r.opt_in() || opts.enabled(r.id()))
+        .collect();
+    let mut raw = Vec::new();
+    for rule in &on {
+        rule.check(cx, &mut raw);
+    }
+    // One walk through the body for every rule that reads the schema
+    // statement by statement; what the body changed is kept for the fold.
+    let walkers: Vec<&dyn Rule> = on.iter().copied().filter(|r| r.walks()).collect();
+    let mut view = schema::View::new(cx.before);
+    for s in cx.body_stmts() {
+        for rule in &walkers {
+            rule.check_stmt(cx, s, &view, &mut raw);
+        }
+        view.apply(s);
+    }
+    for rule in &walkers {
+        rule.check_body_end(cx, &view, &mut raw);
+    }
+    (raw, view.into_delta())
+}
+
+/// Reviews the migrations at `indexes` of the (NN-ordered) set: every file
+/// is lexed once, the facts about the whole set are gathered once, and the
+/// schema is folded through the set once. A long history is cut into one
+/// run of files per core; a first pass that only folds (a small part of the
+/// work) gives each run the schema it starts from, so the runs, rules
+/// included, go in parallel and the findings come out as from one run.
 pub fn review_set(
     set: &[Migration],
     indexes: &[usize],
-    display: impl Fn(&Migration) -> String,
+    display: impl Fn(&Migration) -> String + Sync,
+    opts: &Options,
+) -> Vec<(usize, Vec<Finding>)> {
+    review_set_on(set, indexes, display, opts, cores())
+}
+
+/// [`review_set`] in `threads` runs at most.
+fn review_set_on(
+    set: &[Migration],
+    indexes: &[usize],
+    display: impl Fn(&Migration) -> String + Sync,
+    opts: &Options,
+    threads: usize,
 ) -> Vec<(usize, Vec<Finding>)> {
     let wanted: std::collections::BTreeSet<usize> = indexes.iter().copied().collect();
+    let Some(&last) = wanted.iter().next_back() else {
+        return Vec::new();
+    };
+    let lexed = lex_all(set);
+    let shared = Shared {
+        numbers: number_index(set),
+        facts: SetFacts::gather(
+            set.iter()
+                .map(|m| m.name.number)
+                .zip(lexed.iter().map(Vec::as_slice)),
+        ),
+        opts,
+    };
+    let run = Run {
+        set,
+        lexed: &lexed,
+        wanted: &wanted,
+        display: &display,
+        shared: &shared,
+    };
+    if threads < 2 || wanted.len() < 64 {
+        return run.review(0..last + 1, Schema::default());
+    }
+    let chunk = (last + 1).div_ceil(threads);
+    let ranges: Vec<std::ops::Range<usize>> = (0..=last)
+        .step_by(chunk)
+        .map(|a| a..(a + chunk).min(last + 1))
+        .collect();
+    // The schema each run starts from.
+    let mut starts = Vec::with_capacity(ranges.len());
     let mut schema = Schema::default();
-    let mut out = Vec::new();
-    let last = wanted.iter().next_back().copied().unwrap_or(0);
-    for (i, m) in set.iter().enumerate().take(last + 1) {
-        let stmts = stmt::statements(m);
-        if wanted.contains(&i) {
-            out.push((i, review_statements(m, &stmts, &display(m), &schema, set)));
-        }
-        for s in &stmts {
-            schema.apply(s);
+    for (k, r) in ranges.iter().enumerate() {
+        starts.push(schema.clone());
+        if k + 1 < ranges.len() {
+            for s in lexed[r.clone()].iter().flatten() {
+                schema.apply(s);
+            }
         }
     }
-    out
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = ranges
+            .into_iter()
+            .zip(starts)
+            .map(|(r, start)| {
+                let run = &run;
+                scope.spawn(move || run.review(r, start))
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().expect("a review never panics"))
+            .collect()
+    })
+}
+
+/// One review over a set: what every run of files shares.
+struct Run<'a, F> {
+    set: &'a [Migration],
+    lexed: &'a [Vec<Stmt>],
+    wanted: &'a std::collections::BTreeSet<usize>,
+    display: &'a F,
+    shared: &'a Shared<'a>,
+}
+
+impl<F: Fn(&Migration) -> String> Run<'_, F> {
+    /// Reviews the wanted files of `range`, folding from `schema`, the
+    /// schema the files before `range` leave.
+    fn review(
+        &self,
+        range: std::ops::Range<usize>,
+        mut schema: Schema,
+    ) -> Vec<(usize, Vec<Finding>)> {
+        let mut out = Vec::new();
+        for i in range {
+            let (m, stmts) = (&self.set[i], &self.lexed[i]);
+            if self.wanted.contains(&i) {
+                let (findings, delta) =
+                    review_statements(m, stmts, &(self.display)(m), &schema, self.shared);
+                out.push((i, findings));
+                schema.merge(delta);
+            } else {
+                for s in stmts {
+                    schema.apply(s);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, std::num::NonZero::get)
+        .min(8)
+}
+
+/// The statements of every migration, lexed on the machine's cores.
+fn lex_all(set: &[Migration]) -> Vec<Vec<Stmt>> {
+    let threads = cores();
+    if threads < 2 || set.len() < 64 {
+        return set.iter().map(stmt::statements).collect();
+    }
+    let chunk = set.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = set
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(stmt::statements).collect::<Vec<_>>()))
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().expect("lexing never panics"))
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migration::MigrationName;
+
+    /// A history whose files depend on earlier ones (foreign keys, type
+    /// changes, SET NOT NULL over CHECKs added files before, enum values).
+    fn history(n: usize) -> Vec<Migration> {
+        (1..=n)
+            .map(|i| {
+                let prev = i.saturating_sub(1);
+                let body = format!(
+                    "CREATE TABLE IF NOT EXISTS app.t{i} (id bigint PRIMARY KEY, p bigint, note varchar(20), at timestamp);\n\
+                     ALTER TABLE app.t{prev} ADD CONSTRAINT fk_{i} FOREIGN KEY (p) REFERENCES app.t{i} (id) NOT VALID;\n\
+                     ALTER TABLE app.t{prev} ADD CONSTRAINT chk_{i} CHECK (note IS NOT NULL) NOT VALID;\n\
+                     ALTER TABLE app.t{} VALIDATE CONSTRAINT chk_{};\n\
+                     ALTER TABLE app.t{} ALTER COLUMN note SET NOT NULL, ALTER COLUMN note TYPE varchar(40);\n\
+                     ALTER TABLE app.t{} ALTER COLUMN at TYPE timestamptz;\n\
+                     DROP INDEX IF EXISTS app.t{prev}_pkey;\n",
+                    i.saturating_sub(5),
+                    i.saturating_sub(4),
+                    i.saturating_sub(9),
+                    i.saturating_sub(7),
+                );
+                let text = format!("{body}-- migrate:verify\nSELECT 1;\n-- migrate:rollback\nSELECT 1;\n");
+                let name = MigrationName::parse(&format!("2026-01-01_{i:03}_t.sql")).expect("name");
+                Migration::parse(name, &text).expect("parses")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_runs_in_parallel_find_what_one_run_finds() {
+        let set = history(300);
+        let all: Vec<usize> = (0..set.len()).collect();
+        let display = |m: &Migration| m.name.file_name();
+        let opts = Options::default();
+        let one = review_set_on(&set, &all, display, &opts, 1);
+        assert!(one.iter().map(|(_, f)| f.len()).sum::<usize>() > 300);
+        for threads in [2, 3, 8] {
+            assert_eq!(
+                review_set_on(&set, &all, display, &opts, threads),
+                one,
+                "{threads} runs"
+            );
+        }
+        // Only some files wanted.
+        let some: Vec<usize> = (0..set.len()).step_by(3).collect();
+        assert_eq!(
+            review_set_on(&set, &some, display, &opts, 4),
+            review_set_on(&set, &some, display, &opts, 1)
+        );
+    }
 }

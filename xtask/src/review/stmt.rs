@@ -6,7 +6,7 @@
 use std::ops::Range;
 
 use crate::migration::Migration;
-use crate::sql::lexer::{tokenize, TokenKind};
+use crate::sql::lexer::{tokenize, Token, TokenKind};
 use crate::sql::split::split;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,7 +17,7 @@ pub enum Section {
 }
 
 #[derive(Debug, Clone)]
-pub struct Tok {
+pub struct StmtToken {
     pub kind: TokenKind,
     /// Byte range in [`Migration::source`].
     pub start: usize,
@@ -27,7 +27,7 @@ pub struct Tok {
     pub norm: String,
 }
 
-impl Tok {
+impl StmtToken {
     pub fn is_word(&self, w: &str) -> bool {
         self.kind == TokenKind::Word && self.norm == w
     }
@@ -72,7 +72,7 @@ impl DoGuard {
 pub struct Stmt {
     pub section: Section,
     /// Significant tokens (no whitespace or comments).
-    pub toks: Vec<Tok>,
+    pub toks: Vec<StmtToken>,
     pub start: usize,
     pub end: usize,
     /// Set when the statement sits inside a DO block.
@@ -114,7 +114,7 @@ impl Stmt {
     /// A possibly qualified name at `i` (`a`, `a.b`, `"A".b`): the name
     /// lower-cased unless quoted, and the index after it.
     pub fn name_at(&self, i: usize) -> Option<(String, usize)> {
-        let part = |t: &Tok| match t.kind {
+        let part = |t: &StmtToken| match t.kind {
             TokenKind::Word => Some(t.norm.to_ascii_lowercase()),
             TokenKind::QuotedIdent => Some(t.norm.clone()),
             _ => None,
@@ -187,33 +187,36 @@ impl Stmt {
     }
 }
 
-fn toks_of(src: &str, base: usize) -> Vec<Tok> {
+fn stmt_token(t: &Token, src: &str, base: usize) -> StmtToken {
+    let text = t.text(src);
+    let norm = match t.kind {
+        TokenKind::Word => text.to_ascii_uppercase(),
+        TokenKind::QuotedIdent => text
+            .trim_start_matches("U&")
+            .trim_matches('"')
+            .replace("\"\"", "\""),
+        _ => text.to_string(),
+    };
+    StmtToken {
+        kind: t.kind,
+        start: base + t.span.start,
+        end: base + t.span.end,
+        norm,
+    }
+}
+
+fn toks_of(src: &str, base: usize) -> Vec<StmtToken> {
     let (tokens, _) = tokenize(src);
     tokens
         .iter()
         .filter(|t| !t.kind.is_trivia())
-        .map(|t| {
-            let text = t.text(src);
-            let norm = match t.kind {
-                TokenKind::Word => text.to_ascii_uppercase(),
-                TokenKind::QuotedIdent => text
-                    .trim_start_matches("U&")
-                    .trim_matches('"')
-                    .replace("\"\"", "\""),
-                _ => text.to_string(),
-            };
-            Tok {
-                kind: t.kind,
-                start: base + t.span.start,
-                end: base + t.span.end,
-                norm,
-            }
-        })
+        .map(|t| stmt_token(t, src, base))
         .collect()
 }
 
 /// Every statement of the migration's sections, DO-block contents included
-/// (after the DO statement itself).
+/// (after the DO statement itself). Each section is lexed once; only the
+/// bodies of DO blocks are lexed again, on their own.
 pub fn statements(m: &Migration) -> Vec<Stmt> {
     let mut out = Vec::new();
     let sections = [
@@ -224,12 +227,16 @@ pub fn statements(m: &Migration) -> Vec<Stmt> {
     for (section, range) in sections {
         let Some(range) = range else { continue };
         let sql = &m.source[range.clone()];
-        for s in split(sql).statements {
-            let base = range.start + s.span.start;
-            let toks = toks_of(s.text(sql), base);
+        let parts = split(sql);
+        for s in &parts.statements {
+            let toks = parts.tokens[s.tokens.clone()]
+                .iter()
+                .filter(|t| !t.kind.is_trivia())
+                .map(|t| stmt_token(t, sql, range.start))
+                .collect();
             let stmt = Stmt {
                 section,
-                start: base,
+                start: range.start + s.span.start,
                 end: range.start + s.span.end,
                 toks,
                 in_do: None,
@@ -253,8 +260,9 @@ pub fn statements(m: &Migration) -> Vec<Stmt> {
 /// may start inside a block.
 const STARTERS: &[&str] = &["BEGIN", "THEN", "ELSE", "LOOP", "DECLARE"];
 const SQL_VERBS: &[&str] = &[
-    "CREATE", "ALTER", "DROP", "COMMENT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "GRANT",
-    "REVOKE", "EXECUTE",
+    "CREATE", "ALTER", "DROP", "COMMENT", "INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE",
+    "GRANT", "REVOKE", "EXECUTE", "REINDEX", "REFRESH", "LOCK", "CLUSTER", "SET", "RESET",
+    "PERFORM", "SELECT", "CALL",
 ];
 
 fn do_block(stmt: &Stmt, source: &str) -> Vec<Stmt> {
@@ -327,7 +335,7 @@ fn do_block(stmt: &Stmt, source: &str) -> Vec<Stmt> {
             let end = (i..toks.len())
                 .find(|&k| toks[k].kind == TokenKind::Semicolon)
                 .unwrap_or(toks.len());
-            let slice: Vec<Tok> = toks[i..end].to_vec();
+            let slice: Vec<StmtToken> = toks[i..end].to_vec();
             let mut own = guard.clone();
             own.checks_existence = guarded_at[i];
             out.push(Stmt {

@@ -3,8 +3,10 @@
 //!
 //! Placement: an object already in a file stays there (sticky); a new one
 //! goes where the first matching `[layout]` line of `touchpoint.conf` says;
-//! without a match, schemas, extensions and types go to
-//! `01_foundations.sql` and everything else to one file per schema. A child
+//! without a match, schemas, extensions, types and objects of the whole
+//! database (collations, foreign servers, publications ...) go to
+//! `01_foundations.sql`, default privileges to `99_default_privileges.sql`
+//! and everything else to one file per schema. A child
 //! (index, constraint, trigger, policy) follows its table. An object moves to
 //! a later file only when something it needs lives there, so the files load
 //! in file-name order.
@@ -20,11 +22,15 @@ use anyhow::{Context, Result};
 
 use super::banner::{self, BannerState, BANNER_LINES};
 use super::render::{Kind, Unit};
-use crate::BadInput;
+use crate::outcome::BadInput;
+use crate::project::conf::{at_line, Conf, ConfError, Entry};
 
-pub const CONFIG_FILE: &str = "touchpoint.conf";
+pub use crate::project::conf::CONFIG_FILE;
 pub const SCHEMA_DIR: &str = "current_schema";
 pub const FOUNDATIONS: &str = "01_foundations.sql";
+/// Default privileges load after every object (as in pg_dump), so that
+/// they add nothing to the grants of the objects the files create.
+pub const LAST: &str = "99_default_privileges.sql";
 
 /// Lines every file body starts with: function bodies are checked when they
 /// run, not when they load (as pg_dump does), and "already exists, skipping"
@@ -60,102 +66,79 @@ pub struct Config {
 }
 
 impl Config {
-    /// `touchpoint.conf` in the project root; no file is an empty config.
+    /// The `[layout]` and `[downstream]` sections of `touchpoint.conf` in
+    /// the project root; no file is an empty config.
     pub fn load(root: &Path) -> Result<Config> {
-        let path = root.join(CONFIG_FILE);
-        match fs::read_to_string(&path) {
-            Ok(text) => {
-                Config::parse(&text).map_err(|e| BadInput(format!("{CONFIG_FILE}:{e}")).into())
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
-        }
+        Config::from_conf(&Conf::load(root)?).map_err(|e| at_line(&e))
     }
 
-    /// Errors are `LINE: message`.
-    pub fn parse(text: &str) -> Result<Config, String> {
+    /// Errors name the line.
+    pub fn parse(text: &str) -> Result<Config, ConfError> {
+        Config::from_conf(&Conf::parse(text)?)
+    }
+
+    fn from_conf(conf: &Conf) -> Result<Config, ConfError> {
         let mut config = Config::default();
-        let mut section = "";
-        for (i, raw) in text.lines().enumerate() {
-            let n = i + 1;
-            let line = raw.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                section = match name.trim() {
-                    "layout" => "layout",
-                    "downstream" => "downstream",
-                    other => {
-                        return Err(format!(
-                            "{n}: unknown section [{other}]; the sections are [layout] and [downstream]"
-                        ))
-                    }
-                };
-                continue;
-            }
-            let Some((left, right)) = line.split_once('=') else {
-                return Err(format!(
-                    "{n}: expected `name = value` (or a [section] line), found `{line}`"
+        for e in conf.section("layout") {
+            config.layout.push(layout_rule(e)?);
+        }
+        for e in conf.section("downstream") {
+            if e.key.is_empty() || e.value.is_empty() {
+                return Err(ConfError::at(
+                    e.line,
+                    "write `<words the DOWNSTREAM line starts with> = <shell command>`",
                 ));
-            };
-            let (left, right) = (left.trim(), right.trim());
-            match section {
-                "layout" => {
-                    if !valid_file_name(left) {
-                        return Err(format!(
-                            "{n}: `{left}` is not a current_schema file name: write NN_area.sql (two digits, lowercase letters, digits and _)"
-                        ));
-                    }
-                    let mut selectors = Vec::new();
-                    for word in right.split_whitespace() {
-                        if let Some(kind) = word.strip_prefix("kind:") {
-                            let kind =
-                                Kind::from_label(&kind.replace('_', " ")).ok_or_else(|| {
-                                    format!(
-                                        "{n}: unknown kind `{kind}`; kinds: {}",
-                                        Kind::ALL
-                                            .iter()
-                                            .map(|k| k.label().replace(' ', "_"))
-                                            .collect::<Vec<_>>()
-                                            .join(", ")
-                                    )
-                                })?;
-                            selectors.push(Selector::Kind(kind));
-                        } else {
-                            selectors.push(Selector::Name(word.to_string()));
-                        }
-                    }
-                    if selectors.is_empty() {
-                        return Err(format!(
-                            "{n}: `{left}` has no selectors: list `kind:<kind>` or `schema.name` patterns after `=`"
-                        ));
-                    }
-                    config.layout.push(LayoutRule {
-                        file: left.to_string(),
-                        selectors,
-                    });
-                }
-                "downstream" => {
-                    if left.is_empty() || right.is_empty() {
-                        return Err(format!(
-                            "{n}: write `<words the DOWNSTREAM line starts with> = <shell command>`"
-                        ));
-                    }
-                    config.downstream.push(Downstream {
-                        line: left.to_string(),
-                        command: right.to_string(),
-                    });
-                }
-                _ => {
-                    return Err(format!(
-                        "{n}: `{line}` is outside a section; start with [layout] or [downstream]"
-                    ))
-                }
             }
+            config.downstream.push(Downstream {
+                line: e.key.clone(),
+                command: e.value.clone(),
+            });
         }
         Ok(config)
     }
+}
+
+/// A `[layout]` line: `NN_area.sql = kind:<kind> schema.name ...`.
+fn layout_rule(e: &Entry) -> Result<LayoutRule, ConfError> {
+    let (n, left) = (e.line, e.key.as_str());
+    if !valid_file_name(left) {
+        return Err(ConfError::at(n, format!(
+            "`{left}` is not a current_schema file name: write NN_area.sql (two digits, lowercase letters, digits and _)"
+        )));
+    }
+    let mut selectors = Vec::new();
+    for word in e.value.split_whitespace() {
+        let Some(kind) = word.strip_prefix("kind:") else {
+            selectors.push(Selector::Name(word.to_string()));
+            continue;
+        };
+        let kind = Kind::from_label(&kind.replace('_', " ")).ok_or_else(|| {
+            ConfError::at(
+                n,
+                format!(
+                    "unknown kind `{kind}`; kinds: {}",
+                    Kind::ALL
+                        .iter()
+                        .map(|k| k.label().replace(' ', "_"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?;
+        selectors.push(Selector::Kind(kind));
+    }
+    if selectors.is_empty() {
+        return Err(ConfError::at(
+            n,
+            format!(
+                "`{left}` has no selectors: list `kind:<kind>` or `schema.name` patterns after `=`"
+            ),
+        ));
+    }
+    Ok(LayoutRule {
+        file: left.to_string(),
+        selectors,
+    })
 }
 
 /// `NN_area.sql`: two or more digits, `_`, lowercase letters, digits, `_`.
@@ -309,9 +292,14 @@ pub fn homes(units: &[Unit], config: &Config, existing: &Existing) -> HashMap<St
     // Parents first, so that children can follow them.
     let mut sorted: Vec<&Unit> = units.iter().collect();
     sorted.sort_by_key(|u| (u.parent.is_some(), u.key.clone()));
+    let markers: BTreeSet<String> = units.iter().map(|u| u.key.to_string()).collect();
     for u in sorted {
         let marker = u.key.to_string();
         if let Some(p) = existing.objects.get(&marker) {
+            out.insert(marker, p.file.clone());
+            continue;
+        }
+        if let Some(p) = former_routine(&marker, &markers, existing) {
             out.insert(marker, p.file.clone());
             continue;
         }
@@ -323,7 +311,7 @@ pub fn homes(units: &[Unit], config: &Config, existing: &Existing) -> HashMap<St
         }
         let name = match u.key.kind {
             Kind::Schema => u.key.schema.clone(),
-            Kind::Extension => u.key.name.clone(),
+            _ if u.key.schema.is_empty() => u.key.name.clone(),
             _ => format!("{}.{}", u.key.schema, u.key.name),
         };
         let by_config = config.layout.iter().find(|r| {
@@ -334,9 +322,8 @@ pub fn homes(units: &[Unit], config: &Config, existing: &Existing) -> HashMap<St
         });
         let file = match by_config {
             Some(r) => r.file.clone(),
-            None if matches!(u.key.kind, Kind::Schema | Kind::Extension | Kind::Type) => {
-                FOUNDATIONS.to_string()
-            }
+            None if u.key.kind == Kind::DefaultPrivileges => LAST.to_string(),
+            None if u.key.kind.is_foundation() => FOUNDATIONS.to_string(),
             None => per_schema
                 .entry(u.key.schema.clone())
                 .or_insert_with(|| schema_file(&u.key.schema, &mut taken))
@@ -345,6 +332,28 @@ pub fn homes(units: &[Unit], config: &Config, existing: &Existing) -> HashMap<St
         out.insert(marker, file);
     }
     out
+}
+
+/// Where a routine was when markers named its arguments (`function:
+/// s.f(a integer)`, now `function: s.f(integer)`): the one existing marker
+/// of that kind and name no unit claims, when the name is not overloaded.
+fn former_routine<'a>(
+    marker: &str,
+    markers: &BTreeSet<String>,
+    existing: &'a Existing,
+) -> Option<&'a Placed> {
+    if !(marker.starts_with("function: ") || marker.starts_with("procedure: ")) {
+        return None;
+    }
+    let prefix = &marker[..=marker.find('(')?];
+    let mut former = existing
+        .objects
+        .iter()
+        .filter(|(m, _)| m.starts_with(prefix) && !markers.contains(*m));
+    match (former.next(), former.next()) {
+        (Some((_, placed)), None) => Some(placed),
+        _ => None,
+    }
 }
 
 /// `NN_<schema>.sql`: an existing file of that name, else the next number.
@@ -575,11 +584,15 @@ mod tests {
 
     #[test]
     fn config_errors_name_the_line() {
-        let e = Config::parse("[layout]\nfoo.sql = x\n").unwrap_err();
+        let e = Config::parse("[layout]\nfoo.sql = x\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("2: `foo.sql` is not"), "{e}");
-        let e = Config::parse("[layout]\n02_a.sql = kind:tabel\n").unwrap_err();
+        let e = Config::parse("[layout]\n02_a.sql = kind:tabel\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unknown kind `tabel`"), "{e}");
-        let e = Config::parse("x = y\n").unwrap_err();
+        let e = Config::parse("x = y\n").unwrap_err().to_string();
         assert!(e.contains("outside a section"), "{e}");
     }
 

@@ -5,6 +5,8 @@
 
 pub mod banner;
 pub mod catalog;
+pub mod files;
 pub mod layout;
 pub mod render;
 pub mod roundtrip;
+pub mod snapshot;

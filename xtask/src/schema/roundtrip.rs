@@ -2,7 +2,7 @@
 //! loaded into an empty database, and the two compared twice — by rendering
 //! the copy again (the bytes must be equal) and by `pg_dump --schema-only`
 //! of both (equal line for line once comments are removed). The tests and
-//! `cargo xtask corpus` use it.
+//! `cargo xtask dev corpus` use it.
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -12,10 +12,10 @@ use tokio_postgres::Client;
 
 use super::catalog;
 use super::layout::{Config, Existing};
-use crate::commands::sync::render;
 use crate::pg::cluster::Binaries;
 use crate::pg::connect::Database;
 use crate::pg::tracking::TableName;
+use crate::schema::files::render;
 
 #[derive(Debug)]
 pub struct RoundTrip {
@@ -95,8 +95,14 @@ pub async fn run(admin: &Client, server: &Database, source: &str, copy: &str) ->
             render_diff.push(name.clone());
         }
     }
-    let a = dump(server, source)?;
-    let b = dump(server, copy)?;
+    // pg_dump refuses a server newer than itself: the server's own major.
+    let major = Database::major(admin).await?;
+    let bin = match Binaries::for_major(major) {
+        Some(bin) => bin,
+        None => Binaries::find()?,
+    };
+    let a = dump_with(&bin, server, source)?;
+    let b = dump_with(&bin, server, copy)?;
     Ok(RoundTrip {
         files: rendered.files,
         render_diff,
@@ -108,7 +114,11 @@ pub async fn run(admin: &Client, server: &Database, source: &str, copy: &str) ->
 /// `pg_dump --schema-only` without comments, blank lines and the random
 /// `\restrict` keys of newer pg_dump releases.
 pub fn dump(server: &Database, db: &str) -> Result<Vec<String>> {
-    let bin = Binaries::find()?;
+    dump_with(&Binaries::find()?, server, db)
+}
+
+/// [`dump`] with the `pg_dump` of `bin`.
+pub fn dump_with(bin: &Binaries, server: &Database, db: &str) -> Result<Vec<String>> {
     let (conninfo, password) = server.with_dbname(db).for_tools();
     let mut cmd = Command::new(bin.bindir.join("pg_dump"));
     // The tracking table is touchpoint's own and never rendered.

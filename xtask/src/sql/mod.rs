@@ -3,6 +3,8 @@
 //! all see SQL through this module; the bundle's scripts quote text with
 //! `quote`.
 
+pub mod fuzz;
+pub mod index;
 pub mod lexer;
 pub mod quote;
 pub mod split;

@@ -1,6 +1,50 @@
-//! Quoting text into SQL that touchpoint writes for others to run (the
-//! bundle's psql scripts): string literals and dollar-quoted strings whose
-//! content reaches the server byte for byte.
+//! Quoting text into SQL that touchpoint writes or runs: identifiers,
+//! string literals and dollar-quoted strings whose content reaches the
+//! server byte for byte, and psql arguments. The one place that does it.
+
+use std::collections::BTreeSet;
+
+/// `"name"`: an identifier quoted whatever it holds, inner quotes doubled.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Identifiers quoted only where the server's `quote_ident` would quote
+/// them, with the server's own keyword list: what `sync` writes reads like
+/// what a person writes (`service_ops.packet`, `"Odd"."select"`).
+pub struct Quoter<'a> {
+    /// Keywords `quote_ident` quotes (every category but unreserved).
+    keywords: &'a BTreeSet<String>,
+}
+
+impl<'a> Quoter<'a> {
+    pub fn new(keywords: &'a BTreeSet<String>) -> Quoter<'a> {
+        Quoter { keywords }
+    }
+
+    /// `name` as is when it is lower case letters, digits and `_` (not
+    /// starting with a digit) and not a keyword; else [`ident`].
+    pub fn ident(&self, name: &str) -> String {
+        let plain = name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_lowercase() || b == b'_')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            && !self.keywords.contains(name);
+        if plain {
+            name.to_string()
+        } else {
+            ident(name)
+        }
+    }
+
+    /// `schema.name`, each part quoted where needed.
+    pub fn qualified(&self, schema: &str, name: &str) -> String {
+        format!("{}.{}", self.ident(schema), self.ident(name))
+    }
+}
 
 /// `'text'` with quotes doubled. Only for text without a backslash, which
 /// `standard_conforming_strings = off` would read as an escape; anything
@@ -59,6 +103,19 @@ mod tests {
             dollar_quoted("$t$ and $t_1$", "t"),
             "$t_2$$t$ and $t_1$$t_2$"
         );
+    }
+
+    #[test]
+    fn quoter_quotes_only_what_quote_ident_would() {
+        let keywords: BTreeSet<String> = ["select".to_string()].into();
+        let q = Quoter::new(&keywords);
+        assert_eq!(q.ident("packet_2"), "packet_2");
+        assert_eq!(q.ident("_x"), "_x");
+        assert_eq!(q.ident("select"), "\"select\"");
+        assert_eq!(q.ident("Odd \"Name\""), "\"Odd \"\"Name\"\"\"");
+        assert_eq!(q.ident("2x"), "\"2x\"");
+        assert_eq!(q.ident(""), "\"\"");
+        assert_eq!(q.qualified("s", "select"), "s.\"select\"");
     }
 
     #[test]

@@ -180,7 +180,7 @@ impl Pending {
 
 #[cfg(test)]
 mod tests {
-    use super::super::lexer::fuzz_one;
+    use super::super::fuzz::fuzz_one;
     use super::*;
 
     /// The statements' texts, checking the invariants on the way.

@@ -132,7 +132,16 @@ const BY_POSITION_1_10: &str = "1=01,2=02,3=03,4=04,5=05,6=06,7=07,8=08,9=09,10=
 fn adopts_every_legacy_format_once() {
     let (pg, sums) = cluster_with_built(10);
     assert_eq!(sums.len(), 10);
-    let cases = [
+    for case in &legacy_cases() {
+        adopt_one(&pg, &sums, case);
+    }
+}
+
+/// Each legacy tool's history for the demo set's ten migrations, the
+/// mapping adopt guesses and the one given, and where touchpoint keeps its
+/// own history.
+fn legacy_cases() -> [Case; 6] {
+    [
         Case {
             db: "flyway",
             tool: "flyway",
@@ -195,156 +204,163 @@ fn adopts_every_legacy_format_once() {
             tracking: "public.schema_migrations",
             note_of_03: "adopt: from drizzle version 1700000003000 in drizzle.__drizzle_migrations",
         },
-    ];
-    for case in &cases {
-        let dir = demo_project();
-        let url = legacy_db(&pg, case.db, case.sql);
-        let before = table_rows(&url, case.table);
+    ]
+}
 
-        // Without --map: what was found, and a command line to start from.
-        let shown = adopt(dir.path(), &pg, &url, &["--tracking-table", case.tracking]);
-        assert_code(&shown, 0);
-        let text = stdout(&shown);
-        assert!(
-            text.contains(&format!("{} history in {}", case.tool, case.table)),
-            "{}: {text}",
-            case.db
-        );
-        assert_eq!(suggested_map(&shown), case.guess, "{}: {text}", case.db);
-        assert!(!tracking_exists(&url, case.tracking), "{}", case.db);
+/// Adopts `case`'s history: the report without --map, the records with it,
+/// then apply, status and a second adopt find nothing to do.
+fn adopt_one(pg: &Throwaway, sums: &[String], case: &Case) {
+    let dir = demo_project();
+    let url = legacy_db(pg, case.db, case.sql);
+    let before = table_rows(&url, case.table);
 
-        let o = adopt(
-            dir.path(),
-            &pg,
-            &url,
-            &["--tracking-table", case.tracking, "--map", case.map],
-        );
-        assert_code(&o, 0);
-        assert!(
-            stdout(&o).contains("adopt: 10 migrations recorded up to 10"),
-            "{}: {}",
-            case.db,
-            stdout(&o)
-        );
-        // The legacy table (and drizzle's schema and sequence) are left out
-        // of the drift check: not even a minor difference.
-        assert!(
-            !stdout(&o).contains("note: "),
-            "{}: {}",
-            case.db,
-            stdout(&o)
-        );
+    // Without --map: what was found, and a command line to start from.
+    let shown = adopt(dir.path(), pg, &url, &["--tracking-table", case.tracking]);
+    assert_code(&shown, 0);
+    let text = stdout(&shown);
+    assert!(
+        text.contains(&format!("{} history in {}", case.tool, case.table)),
+        "{}: {text}",
+        case.db
+    );
+    assert_eq!(suggested_map(&shown), case.guess, "{}: {text}", case.db);
+    assert!(!tracking_exists(&url, case.tracking), "{}", case.db);
 
-        // The records apply would have written, kind adopt, with where they came from.
-        let recorded = psql(
+    let o = adopt(
+        dir.path(),
+        pg,
+        &url,
+        &["--tracking-table", case.tracking, "--map", case.map],
+    );
+    assert_code(&o, 0);
+    assert!(
+        stdout(&o).contains("adopt: 10 migrations recorded up to 10"),
+        "{}: {}",
+        case.db,
+        stdout(&o)
+    );
+    // The legacy table (and drizzle's schema and sequence) are left out
+    // of the drift check: not even a minor difference.
+    assert!(
+        !stdout(&o).contains("note: "),
+        "{}: {}",
+        case.db,
+        stdout(&o)
+    );
+
+    // The records apply would have written, kind adopt, with where they came from.
+    let recorded = psql(
+        &url,
+        &format!(
+            "SELECT string_agg(version || ':' || checksum, E'\\n' ORDER BY version) FROM {}",
+            case.tracking
+        ),
+    );
+    assert_eq!(recorded.lines().collect::<Vec<_>>(), sums, "{}", case.db);
+    assert_eq!(
+        psql(
             &url,
             &format!(
-                "SELECT string_agg(version || ':' || checksum, E'\\n' ORDER BY version) FROM {}",
+                "SELECT string_agg(DISTINCT kind || ':' || success || ':' || execution_time_ms, ',') FROM {}",
                 case.tracking
-            ),
-        );
-        assert_eq!(recorded.lines().collect::<Vec<_>>(), sums, "{}", case.db);
-        assert_eq!(
-            psql(
-                &url,
-                &format!(
-                    "SELECT string_agg(DISTINCT kind || ':' || success || ':' || execution_time_ms, ',') FROM {}",
-                    case.tracking
-                )
-            ),
-            "adopt:true:0",
-            "{}",
-            case.db
-        );
-        assert_eq!(
-            psql(
-                &url,
-                &format!(
-                    "SELECT note FROM {} WHERE version LIKE '%\\_03\\_%'",
-                    case.tracking
-                )
-            ),
-            case.note_of_03,
-            "{}",
-            case.db
-        );
-        // The legacy table was only read.
-        assert_eq!(table_rows(&url, case.table), before, "{}", case.db);
+            )
+        ),
+        "adopt:true:0",
+        "{}",
+        case.db
+    );
+    assert_eq!(
+        psql(
+            &url,
+            &format!(
+                "SELECT note FROM {} WHERE version LIKE '%\\_03\\_%'",
+                case.tracking
+            )
+        ),
+        case.note_of_03,
+        "{}",
+        case.db
+    );
+    // The legacy table was only read.
+    assert_eq!(table_rows(&url, case.table), before, "{}", case.db);
 
-        // Executed stamps ticked.
-        let first = std::fs::read_dir(dir.path().join("migrations"))
+    // Executed stamps ticked.
+    let first = std::fs::read_dir(dir.path().join("migrations"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("_01_"))
+        .unwrap();
+    assert!(
+        std::fs::read_to_string(first)
             .unwrap()
-            .map(|e| e.unwrap().path())
-            .find(|p| p.to_string_lossy().contains("_01_"))
-            .unwrap();
-        assert!(
-            std::fs::read_to_string(first)
-                .unwrap()
-                .contains("[x] Executed"),
-            "{}",
-            case.db
-        );
+            .contains("[x] Executed"),
+        "{}",
+        case.db
+    );
+    settled(&dir, &url, &before, pg, case);
+}
 
-        // apply has nothing left to do, status says applied.
-        let o = xtask_db(
-            dir.path(),
-            &url,
-            &["migration", "apply", "--tracking-table", case.tracking],
-        );
-        assert_code(&o, 0);
-        assert_eq!(
-            psql(&url, &format!("SELECT count(*) FROM {}", case.tracking)),
-            "10"
-        );
-        assert!(
-            stdout(&o).contains("applied 0 migrations")
-                && stdout(&o).contains("10 already applied"),
-            "{}: {}",
-            case.db,
-            stdout(&o)
-        );
-        let o = xtask_db(
-            dir.path(),
-            &url,
-            &[
-                "migration",
-                "status",
-                "--format",
-                "json",
-                "--tracking-table",
-                case.tracking,
-            ],
-        );
-        assert_code(&o, 0);
-        let status: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-        let states: Vec<&str> = status["migrations"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["database"]["state"].as_str().unwrap())
-            .collect();
-        assert_eq!(states, ["applied"; 10], "{}", case.db);
+/// After adoption: apply has nothing left, status says applied, adopting
+/// again records nothing, and the legacy table is as it was.
+fn settled(dir: &tempfile::TempDir, url: &str, before: &str, pg: &Throwaway, case: &Case) {
+    // apply has nothing left to do, status says applied.
+    let o = xtask_db(
+        dir.path(),
+        url,
+        &["migration", "apply", "--tracking-table", case.tracking],
+    );
+    assert_code(&o, 0);
+    assert_eq!(
+        psql(url, &format!("SELECT count(*) FROM {}", case.tracking)),
+        "10"
+    );
+    assert!(
+        stdout(&o).contains("applied 0 migrations") && stdout(&o).contains("10 already applied"),
+        "{}: {}",
+        case.db,
+        stdout(&o)
+    );
+    let o = xtask_db(
+        dir.path(),
+        url,
+        &[
+            "migration",
+            "status",
+            "--format",
+            "json",
+            "--tracking-table",
+            case.tracking,
+        ],
+    );
+    assert_code(&o, 0);
+    let status: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let states: Vec<&str> = status["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["database"]["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["applied"; 10], "{}", case.db);
 
-        // Twice: nothing more is recorded.
-        let o = adopt(
-            dir.path(),
-            &pg,
-            &url,
-            &["--tracking-table", case.tracking, "--map", case.map],
-        );
-        assert_code(&o, 0);
-        assert!(
-            stdout(&o).contains("nothing to record"),
-            "{}: {}",
-            case.db,
-            stdout(&o)
-        );
-        assert_eq!(
-            psql(&url, &format!("SELECT count(*) FROM {}", case.tracking)),
-            "10"
-        );
-        assert_eq!(table_rows(&url, case.table), before, "{}", case.db);
-    }
+    // Twice: nothing more is recorded.
+    let o = adopt(
+        dir.path(),
+        pg,
+        url,
+        &["--tracking-table", case.tracking, "--map", case.map],
+    );
+    assert_code(&o, 0);
+    assert!(
+        stdout(&o).contains("nothing to record"),
+        "{}: {}",
+        case.db,
+        stdout(&o)
+    );
+    assert_eq!(
+        psql(url, &format!("SELECT count(*) FROM {}", case.tracking)),
+        "10"
+    );
+    assert_eq!(table_rows(url, case.table), before, "{}", case.db);
 }
 
 /// Nothing of touchpoint's was written: no tracking table, no stamp.
@@ -365,11 +381,20 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
     let before = table_rows(&url, "public.flyway_schema_history");
     let t = "public.schema_migrations";
 
+    refuses_bad_maps_unless_forced(&pg, dir, &url, t);
+    refuses_half_applied_flyway(&pg, dir, &url, &before, t);
+    refuses_failed_sqlx_and_collisions(&pg, dir, t);
+    asks_which_of_two_legacy_tables(&pg, dir, t);
+}
+
+/// A legacy version without NN, an NN that is no file, a malformed item;
+/// --force needs --reason, and then records what it can.
+fn refuses_bad_maps_unless_forced(pg: &Throwaway, dir: &Path, url: &str, t: &str) {
     // A legacy applied version without NN.
     let o = adopt(
         dir,
-        &pg,
-        &url,
+        pg,
+        url,
         &["--map", "1=01,2=02,3=03,4=04,5=05,6=06,7=07,8=08,9=09"],
     );
     assert_code(&o, 2);
@@ -380,7 +405,7 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
     );
     assert!(err.contains("nothing was recorded"), "{err}");
     assert!(err.contains("--force --reason"), "{err}");
-    nothing_written(dir, &url, t);
+    nothing_written(dir, url, t);
 
     // An NN that is not a file, a legacy version that is not in the table,
     // a malformed item: not even --force records those.
@@ -404,25 +429,25 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
     ] {
         let o = adopt(
             dir,
-            &pg,
-            &url,
+            pg,
+            url,
             &["--map", map, "--force", "--reason", "trust me"],
         );
         assert_code(&o, 2);
         assert!(stderr(&o).contains(says), "{map}: {}", stderr(&o));
-        nothing_written(dir, &url, t);
+        nothing_written(dir, url, t);
     }
     // --force without --reason is refused by the command line.
-    let o = adopt(dir, &pg, &url, &["--map", "1=01", "--force"]);
+    let o = adopt(dir, pg, url, &["--map", "1=01", "--force"]);
     assert_code(&o, 2);
-    nothing_written(dir, &url, t);
+    nothing_written(dir, url, t);
 
     // Forced: the unmapped version is recorded nowhere, the reason is kept.
-    let forced = legacy_db(&pg, "forced", FLYWAY);
+    let forced = legacy_db(pg, "forced", FLYWAY);
     let forced_before = table_rows(&forced, "public.flyway_schema_history");
     let o = adopt(
         dir,
-        &pg,
+        pg,
         &forced,
         &[
             "--map",
@@ -467,14 +492,16 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
         table_rows(&forced, "public.flyway_schema_history"),
         forced_before
     );
+}
 
-    // A failed flyway row: the history is half-applied.
+/// A failed flyway row: the history is half-applied.
+fn refuses_half_applied_flyway(pg: &Throwaway, dir: &Path, url: &str, before: &str, t: &str) {
     psql(
-        &url,
+        url,
         "UPDATE flyway_schema_history SET success = false WHERE installed_rank = 10",
     );
-    let failed_before = table_rows(&url, "public.flyway_schema_history");
-    let shown = adopt(dir, &pg, &url, &[]);
+    let failed_before = table_rows(url, "public.flyway_schema_history");
+    let shown = adopt(dir, pg, url, &[]);
     assert_code(&shown, 0);
     assert!(
         stdout(&shown).contains("1 failed or dirty"),
@@ -486,7 +513,7 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
         "{}",
         stdout(&shown)
     );
-    let o = adopt(dir, &pg, &url, &["--map", BY_POSITION_1_10]);
+    let o = adopt(dir, pg, url, &["--map", BY_POSITION_1_10]);
     assert_code(&o, 2);
     assert!(
         stderr(&o).contains(
@@ -495,20 +522,24 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
         "{}",
         stderr(&o)
     );
-    nothing_written(dir, &url, t);
+    nothing_written(dir, url, t);
     assert_eq!(
-        table_rows(&url, "public.flyway_schema_history"),
+        table_rows(url, "public.flyway_schema_history"),
         failed_before
     );
     assert_ne!(failed_before, before);
+}
 
+/// sqlx with a failed row, golang-migrate dirty, dbmate at touchpoint's
+/// own table name.
+fn refuses_failed_sqlx_and_collisions(pg: &Throwaway, dir: &Path, t: &str) {
     // sqlx: success = false.
-    let url = legacy_db(&pg, "sqlx", SQLX);
+    let url = legacy_db(pg, "sqlx", SQLX);
     psql(
         &url,
         "UPDATE _sqlx_migrations SET success = false WHERE version = 20240101000010",
     );
-    let o = adopt(dir, &pg, &url, &["--map", "20240101000001=01,20240101000002=02,20240101000003=03,20240101000004=04,20240101000005=05,20240101000006=06,20240101000007=07,20240101000008=08,20240101000009=09,20240101000010=10"]);
+    let o = adopt(dir, pg, &url, &["--map", "20240101000001=01,20240101000002=02,20240101000003=03,20240101000004=04,20240101000005=05,20240101000006=06,20240101000007=07,20240101000008=08,20240101000009=09,20240101000010=10"]);
     assert_code(&o, 2);
     assert!(
         stderr(&o).contains("version 20240101000010 did not finish (success = false)"),
@@ -518,11 +549,11 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
     nothing_written(dir, &url, t);
 
     // golang-migrate, dirty: refused, with the collision handled.
-    let url = legacy_db(&pg, "golang", GOLANG);
+    let url = legacy_db(pg, "golang", GOLANG);
     psql(&url, "UPDATE schema_migrations SET dirty = true");
     let o = adopt(
         dir,
-        &pg,
+        pg,
         &url,
         &[
             "--map",
@@ -541,9 +572,9 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
     assert_eq!(table_rows(&url, "schema_migrations"), "(10,t)");
 
     // dbmate at touchpoint's default tracking table name.
-    let url = legacy_db(&pg, "dbmate", DBMATE);
+    let url = legacy_db(pg, "dbmate", DBMATE);
     let before = table_rows(&url, "schema_migrations");
-    let shown = adopt(dir, &pg, &url, &[]);
+    let shown = adopt(dir, pg, &url, &[]);
     assert_code(&shown, 0);
     assert!(
         suggested_map(&shown).starts_with("20240101000001=01,"),
@@ -555,7 +586,7 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
         "{}",
         stdout(&shown)
     );
-    let o = adopt(dir, &pg, &url, &["--map", "20240101000001=01,20240101000002=02,20240101000003=03,20240101000004=04,20240101000005=05,20240101000006=06,20240101000007=07,20240101000008=08,20240101000009=09,20240101000010=10"]);
+    let o = adopt(dir, pg, &url, &["--map", "20240101000001=01,20240101000002=02,20240101000003=03,20240101000004=04,20240101000005=05,20240101000006=06,20240101000007=07,20240101000008=08,20240101000009=09,20240101000010=10"]);
     assert_code(&o, 2);
     let err = stderr(&o);
     assert!(
@@ -580,15 +611,17 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
         stderr(&o)
     );
     assert_eq!(table_rows(&url, "schema_migrations"), before);
+}
 
+fn asks_which_of_two_legacy_tables(pg: &Throwaway, dir: &Path, t: &str) {
     // Two legacy tables: --map needs --legacy-table, which also finds a
     // table under any name.
-    let url = legacy_db(&pg, "two_tables", &format!("{FLYWAY}{SQLX}"));
-    let shown = adopt(dir, &pg, &url, &[]);
+    let url = legacy_db(pg, "two_tables", &format!("{FLYWAY}{SQLX}"));
+    let shown = adopt(dir, pg, &url, &[]);
     assert_code(&shown, 0);
     assert!(stdout(&shown).contains("flyway history in public.flyway_schema_history"));
     assert!(stdout(&shown).contains("sqlx history in public._sqlx_migrations"));
-    let o = adopt(dir, &pg, &url, &["--map", BY_POSITION_1_10, "--no-stamp"]);
+    let o = adopt(dir, pg, &url, &["--map", BY_POSITION_1_10, "--no-stamp"]);
     assert_code(&o, 2);
     assert!(
         stderr(&o).contains("found 2 legacy tracking tables: public._sqlx_migrations (sqlx), public.flyway_schema_history (flyway); say which one --map is for with --legacy-table"),
@@ -602,7 +635,7 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
     );
     let o = adopt(
         dir,
-        &pg,
+        pg,
         &url,
         &[
             "--legacy-table",
@@ -625,7 +658,7 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
         "{}",
         stdout(&o)
     );
-    let o = adopt(dir, &pg, &url, &["--legacy-table", "public.nothing_here"]);
+    let o = adopt(dir, pg, &url, &["--legacy-table", "public.nothing_here"]);
     assert_code(&o, 2);
     assert!(
         stderr(&o).contains("there is no table public.nothing_here in"),
@@ -635,7 +668,7 @@ fn refuses_incomplete_malformed_half_applied_and_colliding_histories() {
 
     // No legacy table at all.
     psql(&pg.url(), "CREATE DATABASE bare TEMPLATE built");
-    let o = adopt(dir, &pg, &pg.url_for("bare"), &[]);
+    let o = adopt(dir, pg, &pg.url_for("bare"), &[]);
     assert_code(&o, 2);
     assert!(
         stderr(&o).contains("no legacy tracking table in"),

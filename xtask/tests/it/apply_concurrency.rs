@@ -343,11 +343,40 @@ struct Tally {
 
 #[test]
 fn kill_9_at_random_moments_leaves_a_consistent_history() {
-    const TRIALS: u64 = 24;
     let started = Instant::now();
     let pg = Throwaway::start().unwrap();
-    let admin = pg.url();
+    let (reference, full, spread_us) = reference_run(&pg);
+    let mut tally = Tally::default();
+    for trial in 0..TRIALS {
+        kill_trial(&pg, trial, spread_us, &reference, &mut tally);
+    }
+    eprintln!(
+        "kill -9 trials: {TRIALS}; killed before any row: {}, during: {}, after all 10 rows: {} \
+         ({} had already exited); no-transaction file left partial: {}; unstamped files healed: {}; \
+         INVALID-index trials: {}; clean apply {} ms; total {:.1} s",
+        tally.before,
+        tally.during,
+        tally.after,
+        tally.finished_before_kill,
+        tally.no_transaction_partial,
+        tally.unstamped_healed,
+        tally.invalid_index,
+        full.as_millis(),
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(tally.before + tally.during + tally.after, TRIALS as usize);
+    assert!(
+        tally.during >= 1,
+        "at least one kill landed mid-run: {tally:?}"
+    );
+}
 
+const TRIALS: u64 = 24;
+
+/// A clean apply's schema, and how long an apply takes (the fastest of
+/// three), and the spread to place kills over.
+fn reference_run(pg: &Throwaway) -> (String, Duration, u64) {
+    let admin = pg.url();
     // The reference: a clean apply, timed to spread the kills over it.
     psql(&admin, "CREATE DATABASE reference");
     let reference_url = pg.url_for("reference");
@@ -379,187 +408,213 @@ fn kill_9_at_random_moments_leaves_a_consistent_history() {
     }
     // From process start to exit, plus a third so some kills land after.
     let spread_us = (full.as_micros() as u64 * 4 / 3).max(1_000);
+    (reference, full, spread_us)
+}
 
-    let mut tally = Tally::default();
-    for trial in 0..TRIALS {
-        let database = format!("trial_{trial}");
-        psql(&admin, &format!("CREATE DATABASE {database}"));
-        let url = pg.url_for(&database);
-        let dir = fresh_demo_project();
-        // Stratified: trial k lands in the k-th slice of the spread, at a
-        // pseudo-random point inside it.
-        let mut seed = 0x9E37_79B9_7F4A_7C15 ^ (trial + 1);
-        for _ in 0..4 {
-            seed = xorshift(seed);
-        }
-        let delay_us = spread_us * trial / TRIALS + seed % (spread_us / TRIALS).max(1);
-
-        let mut child = spawn_apply(dir.path(), &url, 60);
-        std::thread::sleep(Duration::from_micros(delay_us));
-        let finished = child.try_wait().unwrap().is_some();
-        let _ = child.kill();
-        let killed = child.wait_with_output().unwrap();
-        if finished {
-            tally.finished_before_kill += 1;
-            assert_code(&killed, 0);
-        }
-        wait_for_no_sessions(&admin, &database);
-        let ctx = format!("trial {trial} (killed after {delay_us} us)");
-
-        // What the history says must be what the database holds.
-        let migrations = load(dir.path());
-        let rows = tracking_rows(&url).unwrap_or_default();
-        for (row, m) in rows.iter().zip(&migrations) {
-            assert_eq!(row.0, m.name.stem, "{ctx}: rows are a prefix of the files");
-        }
-        assert!(rows.len() <= migrations.len(), "{ctx}: {rows:?}");
-        for (i, row) in rows.iter().enumerate() {
-            if !row.1 {
-                let m = &migrations[i];
-                assert!(
-                    m.no_transaction,
-                    "{ctx}: only a no-transaction file may have a failed row: {row:?}"
-                );
-                assert_eq!(i + 1, rows.len(), "{ctx}: a failed row is the last");
-                let (done, total) = (row.2.unwrap(), row.3.unwrap());
-                assert!(
-                    (0..=total).contains(&done),
-                    "{ctx}: statements_done {done} of {total}"
-                );
-                tally.no_transaction_partial += 1;
-            }
-        }
-        let stamped_without_row: Vec<&str> = migrations
-            .iter()
-            .enumerate()
-            .filter(|(i, m)| {
-                matches!(m.stamp_state(Touchpoint::Executed), StampState::Current(_))
-                    && !rows.get(*i).is_some_and(|r| r.1)
-            })
-            .map(|(_, m)| m.name.stem.as_str())
-            .collect();
-        assert!(
-            stamped_without_row.is_empty(),
-            "{ctx}: stamped Executed but not committed: {stamped_without_row:?}"
-        );
-        let unstamped_applied = migrations
-            .iter()
-            .zip(&rows)
-            .filter(|(m, r)| {
-                r.1 && !matches!(m.stamp_state(Touchpoint::Executed), StampState::Current(_))
-            })
-            .count();
-        let first_unrecorded = migrations
-            .iter()
-            .skip(rows.len())
-            .find(|m| !m.no_transaction);
-        touchpoint::pg::block_on(async {
-            let client = touchpoint::pg::exec::connect_plain(&url).await.unwrap();
-            for (m, row) in migrations.iter().zip(&rows).filter(|(_, r)| r.1) {
-                let checks = touchpoint::pg::exec::run_checks(&client, m, &m.name.stem)
-                    .await
-                    .unwrap_or_else(|e| panic!("{ctx}: verify of {}: {e:#}", m.name.stem));
-                assert!(
-                    !checks.is_empty() && checks.iter().all(|c| c.passed),
-                    "{ctx}: {} is recorded as applied ({row:?}) but its checks say {checks:?}",
-                    m.name.stem
-                );
-            }
-            if let Some(m) = first_unrecorded {
-                let all_pass =
-                    match touchpoint::pg::exec::run_checks(&client, m, &m.name.stem).await {
-                        Ok(checks) => !checks.is_empty() && checks.iter().all(|c| c.passed),
-                        Err(_) => false,
-                    };
-                assert!(
-                    !all_pass,
-                    "{ctx}: {} has no row, yet its verify checks all pass: part of it was committed",
-                    m.name.stem
-                );
-            }
-        });
-        let invalid = psql(
-            &url,
-            "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-              JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE NOT i.indisvalid AND n.nspname NOT IN ('pg_catalog', 'pg_toast')",
-        );
-        let complete = rows.len() == 10 && rows.iter().all(|r| r.1);
-        if rows.is_empty() {
-            tally.before += 1;
-        } else if complete {
-            tally.after += 1;
-        } else {
-            tally.during += 1;
-        }
-
-        // The next apply finishes the job.
-        let mut o = xtask_db(dir.path(), &url, &["migration", "apply"]);
-        if invalid != "0" {
-            tally.invalid_index += 1;
-            assert_code(&o, 1);
-            let err = stderr(&o);
-            assert!(
-                err.contains("INVALID") && err.contains("DROP INDEX CONCURRENTLY IF EXISTS"),
-                "{ctx}: {err}"
-            );
-            let drop = err
-                .lines()
-                .map(str::trim)
-                .find(|l| l.starts_with("DROP INDEX CONCURRENTLY IF EXISTS"))
-                .unwrap_or_else(|| panic!("{ctx}: the DROP is printed on its own line: {err}"));
-            psql(&url, drop);
-            o = xtask_db(dir.path(), &url, &["migration", "apply"]);
-        }
-        assert_code(&o, 0);
-        let out = stdout(&o);
-        if unstamped_applied > 0 {
-            tally.unstamped_healed += 1;
-            assert!(
-                out.contains(&format!(
-                    "stamped {unstamped_applied} applied file(s) that lacked their Executed stamp"
-                )),
-                "{ctx}: {unstamped_applied} applied file(s) lacked a stamp: {out}"
-            );
-        } else {
-            assert!(!out.contains("stamped"), "{ctx}: {out}");
-        }
-        let recorded_ok = rows.iter().filter(|r| r.1).count();
-        assert!(
-            out.contains(&format!("; {recorded_ok} already applied")),
-            "{ctx}: the rerun skips the {recorded_ok} recorded migrations: {out}"
-        );
-        if rows.last().is_some_and(|r| !r.1) {
-            assert!(out.contains("resuming "), "{ctx}: {out}");
-        }
-        assert_ten_successful_rows(&url, dir.path());
-        assert_every_file_stamped_once(dir.path());
-        assert_eq!(
-            schema(&url),
-            reference,
-            "{ctx}: the schema equals a clean run's"
-        );
-        psql(&admin, &format!("DROP DATABASE {database}"));
+/// One apply killed (SIGKILL) after a pseudo-random delay: the history
+/// left must match what the database holds, and the next apply finishes.
+fn kill_trial(pg: &Throwaway, trial: u64, spread_us: u64, reference: &str, tally: &mut Tally) {
+    let admin = pg.url();
+    let database = format!("trial_{trial}");
+    psql(&admin, &format!("CREATE DATABASE {database}"));
+    let url = pg.url_for(&database);
+    let dir = fresh_demo_project();
+    // Stratified: trial k lands in the k-th slice of the spread, at a
+    // pseudo-random point inside it.
+    let mut seed = 0x9E37_79B9_7F4A_7C15 ^ (trial + 1);
+    for _ in 0..4 {
+        seed = xorshift(seed);
     }
-    eprintln!(
-        "kill -9 trials: {TRIALS}; killed before any row: {}, during: {}, after all 10 rows: {} \
-         ({} had already exited); no-transaction file left partial: {}; unstamped files healed: {}; \
-         INVALID-index trials: {}; clean apply {} ms; total {:.1} s",
-        tally.before,
-        tally.during,
-        tally.after,
-        tally.finished_before_kill,
-        tally.no_transaction_partial,
-        tally.unstamped_healed,
-        tally.invalid_index,
-        full.as_millis(),
-        started.elapsed().as_secs_f64()
-    );
-    assert_eq!(tally.before + tally.during + tally.after, TRIALS as usize);
+    let delay_us = spread_us * trial / TRIALS + seed % (spread_us / TRIALS).max(1);
+
+    let mut child = spawn_apply(dir.path(), &url, 60);
+    std::thread::sleep(Duration::from_micros(delay_us));
+    let finished = child.try_wait().unwrap().is_some();
+    let _ = child.kill();
+    let killed = child.wait_with_output().unwrap();
+    if finished {
+        tally.finished_before_kill += 1;
+        assert_code(&killed, 0);
+    }
+    wait_for_no_sessions(&admin, &database);
+    let ctx = format!("trial {trial} (killed after {delay_us} us)");
+
+    // What the history says must be what the database holds.
+    let migrations = load(dir.path());
+    let rows = tracking_rows(&url).unwrap_or_default();
+    for (row, m) in rows.iter().zip(&migrations) {
+        assert_eq!(row.0, m.name.stem, "{ctx}: rows are a prefix of the files");
+    }
+    assert!(rows.len() <= migrations.len(), "{ctx}: {rows:?}");
+    for (i, row) in rows.iter().enumerate() {
+        if !row.1 {
+            let m = &migrations[i];
+            assert!(
+                m.no_transaction,
+                "{ctx}: only a no-transaction file may have a failed row: {row:?}"
+            );
+            assert_eq!(i + 1, rows.len(), "{ctx}: a failed row is the last");
+            let (done, total) = (row.2.unwrap(), row.3.unwrap());
+            assert!(
+                (0..=total).contains(&done),
+                "{ctx}: statements_done {done} of {total}"
+            );
+            tally.no_transaction_partial += 1;
+        }
+    }
+    let stamped_without_row: Vec<&str> = migrations
+        .iter()
+        .enumerate()
+        .filter(|(i, m)| {
+            matches!(m.stamp_state(Touchpoint::Executed), StampState::Current(_))
+                && !rows.get(*i).is_some_and(|r| r.1)
+        })
+        .map(|(_, m)| m.name.stem.as_str())
+        .collect();
     assert!(
-        tally.during >= 1,
-        "at least one kill landed mid-run: {tally:?}"
+        stamped_without_row.is_empty(),
+        "{ctx}: stamped Executed but not committed: {stamped_without_row:?}"
     );
+    let unstamped_applied = migrations
+        .iter()
+        .zip(&rows)
+        .filter(|(m, r)| {
+            r.1 && !matches!(m.stamp_state(Touchpoint::Executed), StampState::Current(_))
+        })
+        .count();
+    assert_rows_match_checks(&ctx, &url, &migrations, &rows);
+    let invalid = psql(
+        &url,
+        "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+          JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE NOT i.indisvalid AND n.nspname NOT IN ('pg_catalog', 'pg_toast')",
+    );
+    let complete = rows.len() == 10 && rows.iter().all(|r| r.1);
+    if rows.is_empty() {
+        tally.before += 1;
+    } else if complete {
+        tally.after += 1;
+    } else {
+        tally.during += 1;
+    }
+    let ctx = Trial {
+        ctx,
+        dir: dir.path(),
+        url: &url,
+        admin: &admin,
+        database: &database,
+    };
+    rerun_finishes(&ctx, &rows, unstamped_applied, invalid, reference, tally);
+}
+
+/// Where a trial ran.
+struct Trial<'a> {
+    ctx: String,
+    dir: &'a Path,
+    url: &'a str,
+    admin: &'a str,
+    database: &'a str,
+}
+
+/// Rows recorded as applied pass their verify checks; the first file with
+/// no row does not (nothing of it was committed).
+fn assert_rows_match_checks(ctx: &str, url: &str, migrations: &[Migration], rows: &[Row]) {
+    let first_unrecorded = migrations
+        .iter()
+        .skip(rows.len())
+        .find(|m| !m.no_transaction);
+    touchpoint::pg::block_on(async {
+        let client = touchpoint::pg::exec::connect_plain(url).await.unwrap();
+        for (m, row) in migrations.iter().zip(rows).filter(|(_, r)| r.1) {
+            let checks = touchpoint::pg::exec::run_checks(&client, m, &m.name.stem)
+                .await
+                .unwrap_or_else(|e| panic!("{ctx}: verify of {}: {e:#}", m.name.stem));
+            assert!(
+                !checks.is_empty() && checks.iter().all(|c| c.passed),
+                "{ctx}: {} is recorded as applied ({row:?}) but its checks say {checks:?}",
+                m.name.stem
+            );
+        }
+        if let Some(m) = first_unrecorded {
+            let all_pass = match touchpoint::pg::exec::run_checks(&client, m, &m.name.stem).await {
+                Ok(checks) => !checks.is_empty() && checks.iter().all(|c| c.passed),
+                Err(_) => false,
+            };
+            assert!(
+                !all_pass,
+                "{ctx}: {} has no row, yet its verify checks all pass: part of it was committed",
+                m.name.stem
+            );
+        }
+    });
+}
+
+/// The apply after the kill finishes the job (after the printed DROP when
+/// the kill left an INVALID index), heals the stamps, and gives the
+/// reference schema.
+fn rerun_finishes(
+    trial: &Trial,
+    rows: &[Row],
+    unstamped_applied: usize,
+    invalid: String,
+    reference: &str,
+    tally: &mut Tally,
+) {
+    let Trial {
+        ctx,
+        dir,
+        url,
+        admin,
+        database,
+    } = trial;
+    let (dir, url) = (*dir, *url);
+    // The next apply finishes the job.
+    let mut o = xtask_db(dir, url, &["migration", "apply"]);
+    if invalid != "0" {
+        tally.invalid_index += 1;
+        assert_code(&o, 1);
+        let err = stderr(&o);
+        assert!(
+            err.contains("INVALID") && err.contains("DROP INDEX CONCURRENTLY IF EXISTS"),
+            "{ctx}: {err}"
+        );
+        let drop = err
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("DROP INDEX CONCURRENTLY IF EXISTS"))
+            .unwrap_or_else(|| panic!("{ctx}: the DROP is printed on its own line: {err}"));
+        psql(url, drop);
+        o = xtask_db(dir, url, &["migration", "apply"]);
+    }
+    assert_code(&o, 0);
+    let out = stdout(&o);
+    if unstamped_applied > 0 {
+        tally.unstamped_healed += 1;
+        assert!(
+            out.contains(&format!(
+                "stamped {unstamped_applied} applied file(s) that lacked their Executed stamp"
+            )),
+            "{ctx}: {unstamped_applied} applied file(s) lacked a stamp: {out}"
+        );
+    } else {
+        assert!(!out.contains("stamped"), "{ctx}: {out}");
+    }
+    let recorded_ok = rows.iter().filter(|r| r.1).count();
+    assert!(
+        out.contains(&format!("; {recorded_ok} already applied")),
+        "{ctx}: the rerun skips the {recorded_ok} recorded migrations: {out}"
+    );
+    if rows.last().is_some_and(|r| !r.1) {
+        assert!(out.contains("resuming "), "{ctx}: {out}");
+    }
+    assert_ten_successful_rows(url, dir);
+    assert_every_file_stamped_once(dir);
+    assert_eq!(
+        schema(url),
+        reference,
+        "{ctx}: the schema equals a clean run's"
+    );
+    psql(admin, &format!("DROP DATABASE {database}"));
 }
 
 /// An apply that waited for the lock while another applied must not claim

@@ -132,7 +132,7 @@ fn tracking_rows(url: &str) -> Vec<String> {
 fn snapshot(url: &str) -> std::collections::BTreeSet<String> {
     touchpoint::pg::block_on(async {
         let client = touchpoint::pg::exec::connect_plain(url).await.unwrap();
-        touchpoint::pg::snapshot::take(&client).await.unwrap()
+        touchpoint::schema::snapshot::take(&client).await.unwrap()
     })
 }
 

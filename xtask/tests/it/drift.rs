@@ -141,39 +141,65 @@ fn psql_file(url: &str, file: &Path) -> std::process::Output {
         .unwrap()
 }
 
-#[test]
-fn seed_scenarios_are_found_with_their_severity_and_the_catch_up_script_fixes_them_once() {
-    let pg = Throwaway::start().unwrap();
-    psql(&pg.url(), "CREATE DATABASE prod");
-    let url = pg.url_for("prod");
-    psql(&url, PRODUCTION);
-    let dir = seed_project();
-    let args = |extra: &[&str]| -> Vec<String> {
-        let mut v: Vec<String> = [
+/// Production (the seeds' drift) on a throwaway cluster, and the project
+/// whose migrations build what the code expects.
+struct Seeded {
+    pg: Throwaway,
+    url: String,
+    dir: tempfile::TempDir,
+}
+
+impl Seeded {
+    fn new() -> Seeded {
+        let pg = Throwaway::start().unwrap();
+        psql(&pg.url(), "CREATE DATABASE prod");
+        let url = pg.url_for("prod");
+        psql(&url, PRODUCTION);
+        Seeded {
+            pg,
+            url,
+            dir: seed_project(),
+        }
+    }
+
+    /// `migration drift --from migrations` against production, with `extra`.
+    fn drift(&self, extra: &[&str]) -> std::process::Output {
+        let shadow = self.pg.url();
+        let mut args = vec![
             "migration",
             "drift",
             "--from",
             "migrations",
             "--shadow-url",
-            &pg.url(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        v.extend(extra.iter().map(|s| s.to_string()));
-        v
-    };
-    let run = |extra: &[&str]| {
-        let a = args(extra);
-        let a: Vec<&str> = a.iter().map(String::as_str).collect();
-        xtask_db(dir.path(), &url, &a)
-    };
+            &shadow,
+        ];
+        args.extend(extra);
+        xtask_db(self.dir.path(), &self.url, &args)
+    }
+}
 
-    let out = run(&["--format", "json"]);
+#[test]
+fn seed_scenarios_are_found_with_their_severity_and_the_catch_up_script_fixes_them_once() {
+    let seeded = Seeded::new();
+    let out = seeded.drift(&["--format", "json"]);
     assert_code(&out, 1);
-    let r = json(&out);
+    let report = json(&out);
+    seed_findings_have_their_severity(&report);
+    rename_leftovers_are_noise(&report);
+    // Text report: grouped by table, noise hidden by default.
+    let text = seeded.drift(&[]);
+    assert_code(&text, 1);
+    let t = stdout(&text);
+    assert!(t.contains("\nservice_ops.send_integration\n"), "{t}");
+    assert!(t.contains("noise finding(s) hidden"), "{t}");
+
+    script_without_drops_keeps_what_only_production_has(&seeded);
+    script_with_drops_fixes_everything_once(&seeded);
+}
+
+fn seed_findings_have_their_severity(r: &serde_json::Value) {
     let expect = |id: &str, aspect: &str, severity: &str| {
-        let f = finding(&r, id, aspect);
+        let f = finding(r, id, aspect);
         assert_eq!(f["severity"], severity, "{f:#}");
         f.clone()
     };
@@ -193,16 +219,10 @@ fn seed_scenarios_are_found_with_their_severity_and_the_catch_up_script_fixes_th
         );
         assert_eq!(f["change"], "missing");
     }
-    expect(
-        "index service_ops.idx_send_integration_correlation_id",
-        "exists",
-        "warning",
-    );
-    expect(
-        "index service_ops.idx_send_integration_payload_gin",
-        "exists",
-        "warning",
-    );
+    for index in ["correlation_id", "payload_gin"] {
+        let id = format!("index service_ops.idx_send_integration_{index}");
+        expect(&id, "exists", "warning");
+    }
     expect(
         "constraint service_ops.send_integration.fk_send_integration_message_status",
         "exists",
@@ -239,16 +259,9 @@ fn seed_scenarios_are_found_with_their_severity_and_the_catch_up_script_fixes_th
     assert_eq!(f["actual"], "'pending', 'failed'");
     // Nullability and defaults: nullable where NOT NULL is expected is a
     // warning; NOT NULL where nullable is expected breaks inserts.
-    expect(
-        "column service_ops.packet_decision.is_active",
-        "not null",
-        "warning",
-    );
-    expect(
-        "column service_ops.packet_decision.is_active",
-        "default",
-        "warning",
-    );
+    let is_active = "column service_ops.packet_decision.is_active";
+    expect(is_active, "not null", "warning");
+    expect(is_active, "default", "warning");
     expect(
         "column service_ops.packet_decision.note",
         "not null",
@@ -266,7 +279,10 @@ fn seed_scenarios_are_found_with_their_severity_and_the_catch_up_script_fixes_th
         "exists",
         "warning",
     );
-    // The index kept under an old name is noise, not drift.
+}
+
+/// The index kept under an old name is noise, not drift.
+fn rename_leftovers_are_noise(r: &serde_json::Value) {
     assert!(r["findings"].as_array().unwrap().iter().all(|f| !f["id"]
         .as_str()
         .unwrap()
@@ -281,17 +297,13 @@ fn seed_scenarios_are_found_with_their_severity_and_the_catch_up_script_fixes_th
         ),
         "{noise:#?}"
     );
-    // Text report: grouped by table, noise hidden by default.
-    let text = run(&[]);
-    assert_code(&text, 1);
-    let t = stdout(&text);
-    assert!(t.contains("\nservice_ops.send_integration\n"), "{t}");
-    assert!(t.contains("noise finding(s) hidden"), "{t}");
+}
 
-    // Without --allow-drop the script keeps what only production has and
-    // says the enum needs it.
-    let kept = dir.path().join("kept.sql");
-    let out = run(&["--script", kept.to_str().unwrap()]);
+/// Without --allow-drop the script keeps what only production has and
+/// says the enum needs it; it is idempotent too (run twice on a copy).
+fn script_without_drops_keeps_what_only_production_has(seeded: &Seeded) {
+    let kept = seeded.dir.path().join("kept.sql");
+    let out = seeded.drift(&["--script", kept.to_str().unwrap()]);
     assert_code(&out, 1);
     let script = fs::read_to_string(&kept).unwrap();
     assert!(!script.contains("\nDROP "), "{script}");
@@ -305,22 +317,26 @@ fn seed_scenarios_are_found_with_their_severity_and_the_catch_up_script_fixes_th
         "the enum rebuild is left: {script}"
     );
     assert!(!script.lines().any(|l| l.starts_with("REVOKE")), "{script}");
-    // The default path is idempotent too: run it twice on a copy.
+    let pg = &seeded.pg;
     psql(&pg.url(), "CREATE DATABASE prod_kept TEMPLATE prod");
     let kept_url = pg.url_for("prod_kept");
     let first = psql_file(&kept_url, &kept);
     assert!(first.status.success(), "{}", stderr(&first));
-    let after_first = dump(&pg, "prod_kept");
+    let after_first = dump(pg, "prod_kept");
     let second = psql_file(&kept_url, &kept);
     assert!(second.status.success(), "{}", stderr(&second));
-    assert_eq!(after_first, dump(&pg, "prod_kept"));
+    assert_eq!(after_first, dump(pg, "prod_kept"));
+}
 
-    // With --allow-drop: run it twice with psql as a DBA would.
-    let file = dir.path().join("catch_up.sql");
-    let out = run(&["--script", file.to_str().unwrap(), "--allow-drop"]);
+/// With --allow-drop: run twice with psql as a DBA would, production then
+/// matches the migrations, its data kept.
+fn script_with_drops_fixes_everything_once(seeded: &Seeded) {
+    let (pg, url) = (&seeded.pg, &seeded.url);
+    let file = seeded.dir.path().join("catch_up.sql");
+    let out = seeded.drift(&["--script", file.to_str().unwrap(), "--allow-drop"]);
     assert_code(&out, 1);
     assert!(stdout(&out).contains("leaves 0"), "{}", stdout(&out));
-    let first = psql_file(&url, &file);
+    let first = psql_file(url, &file);
     assert!(first.status.success(), "{}", stderr(&first));
     // A NOT NULL column added to a table with rows cannot be NOT NULL yet:
     // the script goes on, says so, and drift still reports it.
@@ -329,7 +345,7 @@ fn seed_scenarios_are_found_with_their_severity_and_the_catch_up_script_fixes_th
         "{}",
         stderr(&first)
     );
-    let out = run(&["--format", "json"]);
+    let out = seeded.drift(&["--format", "json"]);
     assert_code(&out, 1);
     let left = json(&out);
     assert_eq!(left["findings"].as_array().unwrap().len(), 1, "{left:#}");
@@ -339,39 +355,43 @@ fn seed_scenarios_are_found_with_their_severity_and_the_catch_up_script_fixes_th
         "not null",
     );
     psql(
-        &url,
+        url,
         "UPDATE service_ops.send_serviceops SET sent_by = 'backfill'",
     );
-    let again = psql_file(&url, &file);
+    let again = psql_file(url, &file);
     assert!(again.status.success(), "{}", stderr(&again));
-    let after_first = dump(&pg, "prod");
-    let second = psql_file(&url, &file);
+    let after_first = dump(pg, "prod");
+    let second = psql_file(url, &file);
     assert!(second.status.success(), "{}", stderr(&second));
     assert_eq!(
         after_first,
-        dump(&pg, "prod"),
+        dump(pg, "prod"),
         "the second run changed the schema"
     );
-    let out = run(&[]);
+    let out = seeded.drift(&[]);
     assert_code(&out, 0);
     assert!(stdout(&out).contains("no drift"), "{}", stdout(&out));
-    // Data survived: the timestamp was read as UTC, the NOT NULL column got
-    // its default, the row with a NULL is_active was filled.
+    data_survived(url);
+}
+
+/// The timestamp was read as UTC, the NOT NULL column got its default, the
+/// row with a NULL is_active was filled, and the new table uses a value the
+/// script added to the enum.
+fn data_survived(url: &str) {
     assert_eq!(
         psql(
-            &url,
+            url,
             "SET TimeZone = 'UTC'; SELECT last_created_at FROM service_ops.integration_poll_watermark"
         ),
         "2025-10-01 12:00:00+00"
     );
     assert_eq!(
-        psql(&url, "SELECT is_active FROM service_ops.packet_decision"),
+        psql(url, "SELECT is_active FROM service_ops.packet_decision"),
         "t"
     );
-    // The new table uses a value the script added to the enum.
     assert_eq!(
         psql(
-            &url,
+            url,
             "SELECT column_default FROM information_schema.columns WHERE table_name = 'clinical_ops_poll_watermark' AND column_name = 'decision'"
         ),
         "'approved'::service_ops.decision_status"
@@ -567,7 +587,7 @@ fn bad_input_is_refused_with_exit_2() {
 }
 
 /// A slice of the pg-delta corpus through the drift checks (the whole
-/// corpus is `cargo xtask corpus --drift`, see docs/drift.md).
+/// corpus is `cargo xtask dev corpus --drift`, see docs/drift.md).
 #[test]
 fn corpus_slice_passes_the_drift_checks_it_is_known_to_pass() {
     let dir = crate::support::repo_root().join("xtask/tests/corpus");
@@ -575,6 +595,7 @@ fn corpus_slice_passes_the_drift_checks_it_is_known_to_pass() {
     let out = xtask(
         scratch.path(),
         &[
+            "dev",
             "corpus",
             "--drift",
             "--dir",
@@ -697,4 +718,194 @@ fn pending_migrations_are_not_drift() {
     );
     assert_code(&out, 0);
     assert!(!stderr(&out).contains("not applied"), "{}", stderr(&out));
+}
+
+/// `--against`: production compared with another live database (staging
+/// built as the code expects); the catch-up script makes production match
+/// it, and the same database on both sides is refused.
+#[test]
+fn a_database_against_another_database() {
+    let seeded = Seeded::new();
+    psql(&seeded.pg.url(), "CREATE DATABASE staging");
+    let staging = seeded.pg.url_for("staging");
+    psql(&staging, EXPECTED);
+    let against = |extra: &[&str]| {
+        let mut args = vec!["migration", "drift", "--against", &staging];
+        args.extend(extra);
+        xtask_db(seeded.dir.path(), &seeded.url, &args)
+    };
+    let out = against(&["--format", "json"]);
+    assert_code(&out, 1);
+    let r = json(&out);
+    assert_eq!(r["sides"][1]["side"], "reference database", "{r:#}");
+    let missing = finding(
+        &r,
+        "column service_ops.send_integration.correlation_id",
+        "exists",
+    );
+    assert_eq!(missing["change"], "missing", "{missing:#}");
+    assert_eq!(missing["disagreeing_side"], "database");
+
+    let file = seeded.dir.path().join("from_staging.sql");
+    let out = against(&["--script", file.to_str().unwrap(), "--allow-drop"]);
+    assert_code(&out, 1);
+    let run = psql_file(&seeded.url, &file);
+    assert!(run.status.success(), "{}", stderr(&run));
+    // What is left is the NOT NULL that production's rows cannot take yet,
+    // as with the migrations as the reference.
+    let out = against(&["--format", "json"]);
+    let left = json(&out);
+    assert_eq!(left["findings"].as_array().unwrap().len(), 1, "{left:#}");
+    finding(
+        &left,
+        "column service_ops.send_serviceops.sent_by",
+        "not null",
+    );
+
+    let out = against(&[]);
+    assert!(
+        stdout(&out).contains("reference database"),
+        "{}",
+        stdout(&out)
+    );
+    let same = xtask_db(
+        seeded.dir.path(),
+        &staging,
+        &["migration", "drift", "--against", &staging],
+    );
+    assert_code(&same, 2);
+    assert!(
+        stderr(&same).contains("--against names the database being checked"),
+        "{}",
+        stderr(&same)
+    );
+    let both = against(&["--from", "migrations"]);
+    assert_code(&both, 2);
+}
+
+/// `--format markdown`: the audit report people otherwise write by hand.
+#[test]
+fn the_audit_report_in_markdown() {
+    let seeded = Seeded::new();
+    psql(
+        &seeded.url,
+        "CREATE TABLE public.flyway_schema_history (installed_rank integer PRIMARY KEY, version varchar(50), description varchar(200) NOT NULL, type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum integer, installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT now(), execution_time integer NOT NULL, success boolean NOT NULL);
+         INSERT INTO public.flyway_schema_history VALUES (1, '1', 'init', 'SQL', 'V1__init.sql', 0, 'ops', now(), 5, true), (2, '2', 'orders', 'SQL', 'V2__orders.sql', 0, 'ops', now(), 5, true)",
+    );
+    let out = seeded.drift(&["--format", "markdown"]);
+    assert_code(&out, 1);
+    let md = stdout(&out);
+    for part in [
+        "# Drift audit: database (",
+        "**Verdict: drift.**",
+        "## Tracking tables",
+        "public.schema_migrations (touchpoint): none",
+        "`cargo xtask migration baseline`",
+        "public.flyway_schema_history (flyway): last version 2; another tool's, left out of the comparison",
+        "## Drift by table",
+        "### service_ops.send_integration",
+        "| Severity | Object | Difference |",
+        "`column service_ops.send_integration.correlation_id`",
+        "## Noise (not drift)",
+        "## What to do next",
+        "`cargo xtask migration drift --script catch_up.sql`",
+    ] {
+        assert!(md.contains(part), "{part:?} not in:\n{md}");
+    }
+    // Every table row has its three cells: a `|` inside a value is escaped.
+    for row in md
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Severity"))
+    {
+        let cells = row.replace("\\|", "").matches('|').count();
+        assert!(cells == 4, "{row}");
+    }
+}
+
+/// A comment and a default holding a backslash and a quote: sync writes
+/// them so current_schema/ loads back the same, and the catch-up script
+/// sets them so the database ends up holding exactly them.
+#[test]
+fn backslashes_and_quotes_survive_sync_and_the_catch_up_script() {
+    const TRICKY: &str = r"
+CREATE TABLE public.paths (
+    id integer PRIMARY KEY,
+    dir text DEFAULT 'C:\temp\ it''s'
+);
+COMMENT ON TABLE public.paths IS 'O''Reilly\n not a newline';
+COMMENT ON COLUMN public.paths.dir IS '\\server\share';
+";
+    let pg = Throwaway::start().unwrap();
+    let shadow = pg.url();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "migrations/2026-11-01_01_paths.sql",
+        &migration(1, "Paths", TRICKY),
+    );
+    let sync = xtask(
+        dir.path(),
+        &[
+            "migration",
+            "sync",
+            "--from",
+            "migrations",
+            "--shadow-url",
+            &shadow,
+        ],
+    );
+    assert_code(&sync, 0);
+    let both = xtask(
+        dir.path(),
+        &[
+            "migration",
+            "drift",
+            "--from",
+            "migrations",
+            "--from",
+            "schema",
+            "--shadow-url",
+            &shadow,
+        ],
+    );
+    assert_code(&both, 0);
+
+    psql(&pg.url(), "CREATE DATABASE prod");
+    let url = pg.url_for("prod");
+    psql(
+        &url,
+        "CREATE TABLE public.paths (id integer PRIMARY KEY, dir text)",
+    );
+    let file = dir.path().join("catch_up.sql");
+    let drift = |extra: &[&str]| {
+        let mut args = vec![
+            "migration",
+            "drift",
+            "--from",
+            "migrations",
+            "--shadow-url",
+            &shadow,
+        ];
+        args.extend(extra);
+        xtask_db(dir.path(), &url, &args)
+    };
+    assert_code(&drift(&["--script", file.to_str().unwrap()]), 1);
+    let run = psql_file(&url, &file);
+    assert!(run.status.success(), "{}", stderr(&run));
+    assert_code(&drift(&[]), 0);
+    assert_eq!(
+        psql(
+            &url,
+            "SELECT obj_description('public.paths'::regclass, 'pg_class')"
+        ),
+        r"O'Reilly\n not a newline"
+    );
+    assert_eq!(
+        psql(&url, "SELECT col_description('public.paths'::regclass, 2)"),
+        r"\\server\share"
+    );
+    assert_eq!(
+        psql(&url, "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = 'public.paths'::regclass"),
+        r"'C:\temp\ it''s'::text"
+    );
 }

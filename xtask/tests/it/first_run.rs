@@ -192,7 +192,7 @@ fn the_first_command_in_a_clone_installs_the_hook_once() {
     assert_eq!(hooks_path(&repo).as_deref(), Some(".githooks"));
     assert_eq!(
         fs::read_to_string(dir.path().join(".githooks/pre-commit")).unwrap(),
-        touchpoint::commands::hooks::PRE_COMMIT
+        touchpoint::hook::install::PRE_COMMIT
     );
     let o = first_command(dir.path(), &[]);
     assert!(!stderr(&o).contains("hook"), "said again: {}", stderr(&o));
@@ -215,7 +215,7 @@ fn opting_out_of_the_hook_is_respected() {
     assert!(!stderr(&o).contains("hook"), "{}", stderr(&o));
     assert_eq!(hooks_path(&repo), None);
 
-    // `hooks install` takes the opt-out back.
+    // `hook install` takes the opt-out back.
     let o = bare_command(dir.path())
         .args(["hooks", "install"])
         .output()

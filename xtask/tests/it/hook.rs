@@ -1,4 +1,4 @@
-//! `hook pre-commit` and `hooks install|uninstall` through the real binary,
+//! `hook pre-commit` and `hook install|uninstall` through the real binary,
 //! on real git repositories made with git2 in temp dirs: one test per block
 //! (blocked, and the message names the fix), the compliant paths, partial
 //! staging, `--all`, the formats, and `.githooks/pre-commit` run by a real
@@ -189,6 +189,19 @@ impl Repo {
         panic!("no {rule} block on {file} in:\n{out}");
     }
 
+    /// HEAD's text of `rel`.
+    fn git_head_text(&self, rel: &str) -> String {
+        let tree = self.git.head().unwrap().peel_to_tree().unwrap();
+        let blob = tree
+            .get_path(Path::new(rel))
+            .unwrap()
+            .to_object(&self.git)
+            .unwrap()
+            .peel_to_blob()
+            .unwrap();
+        String::from_utf8(blob.content().to_vec()).unwrap()
+    }
+
     fn passes(&self) -> String {
         let o = self.hook(&[]);
         assert_code(&o, 0);
@@ -259,7 +272,9 @@ fn blocks_a_number_already_used_on_a_merged_branch() {
     let fix = r.blocked("hook/duplicate-number", &theirs);
     let renamed = theirs.replace("_02_", "_03_");
     assert!(
-        fix.starts_with(&format!("git mv {theirs} {renamed}")),
+        fix.starts_with(&format!(
+            "cargo xtask migration renumber {theirs}  (renames it to {renamed}"
+        )),
         "{fix}"
     );
     let o = r.hook(&[]);
@@ -598,7 +613,7 @@ fn warnings_are_shown_and_do_not_block() {
         &rel,
         &with_sql(
             &new_migration(&fields, name.date),
-            "CREATE INDEX IF NOT EXISTS idx_packet_status ON service_ops.packet (status);\n",
+            "SET lock_timeout = '5s';\nCREATE INDEX IF NOT EXISTS idx_packet_status ON service_ops.packet (status);\n",
             "SELECT 'idx exists', CASE WHEN to_regclass('service_ops.idx_packet_status') IS NOT NULL THEN 'PASS' ELSE 'FAIL' END;\n",
             "DROP INDEX IF EXISTS service_ops.idx_packet_status;\n",
         ),
@@ -701,7 +716,7 @@ fn hooks_install_and_uninstall_set_and_unset_core_hooks_path() {
     let script = r.path().join(".githooks/pre-commit");
     assert_eq!(
         fs::read_to_string(&script).unwrap(),
-        touchpoint::commands::hooks::PRE_COMMIT
+        touchpoint::hook::install::PRE_COMMIT
     );
     assert_ne!(
         std::os::unix::fs::PermissionsExt::mode(&fs::metadata(&script).unwrap().permissions())
@@ -715,7 +730,7 @@ fn hooks_install_and_uninstall_set_and_unset_core_hooks_path() {
         "{}",
         stdout(&o)
     );
-    assert!(stdout(&o).contains("undo: cargo xtask hooks uninstall"));
+    assert!(stdout(&o).contains("undo: cargo xtask hook uninstall"));
     assert_eq!(hooks_path(&r).as_deref(), Some(".githooks"));
     let o = run(r.path(), &["hooks", "install"]);
     assert_code(&o, 0);
@@ -848,7 +863,7 @@ fn the_repositorys_hook_script_is_the_one_touchpoint_writes() {
     let committed = fs::read_to_string(repo_root().join(".githooks/pre-commit")).unwrap();
     assert_eq!(
         committed,
-        touchpoint::commands::hooks::PRE_COMMIT,
+        touchpoint::hook::install::PRE_COMMIT,
         ".githooks/pre-commit differs from xtask/templates/pre-commit: copy the template over it"
     );
 }
@@ -862,4 +877,231 @@ fn docs_describe_every_rule() {
             "docs/hook.md does not describe `{id}`"
         );
     }
+}
+
+#[test]
+fn an_executed_migration_is_deleted_only_when_retired() {
+    let (r, rel) = Repo::with_synced_01();
+    fs::remove_file(r.path().join(&rel)).unwrap();
+    r.add(&[&rel]);
+    let fix = r.blocked("hook/executed-deleted", &rel);
+    assert!(
+        fix.starts_with(&format!("restore it: git checkout HEAD -- {rel}")),
+        "{fix}"
+    );
+    assert!(
+        fix.contains(&format!("cargo xtask migration retire {rel} --reason")),
+        "{fix}"
+    );
+
+    // Retired on purpose: the same deletion passes, with the record staged.
+    fs::write(r.path().join(&rel), r.git_head_text(&rel)).unwrap();
+    r.add(&[&rel]);
+    r.passes();
+    let o = run(
+        r.path(),
+        &["migration", "retire", &rel, "--reason", "replaced by 02"],
+    );
+    assert_code(&o, 0);
+    assert!(stdout(&o).contains("migration repair"), "{}", stdout(&o));
+    assert!(!r.path().join(&rel).exists());
+    let retired = r.read("migrations/RETIRED");
+    assert!(retired.contains("replaced by 02"), "{retired}");
+    // Staging the deletion alone, without the record, is still blocked.
+    r.add(&[&rel]);
+    r.blocked("hook/executed-deleted", &rel);
+    r.add(&["migrations/RETIRED"]);
+    r.passes();
+}
+
+#[test]
+fn an_executed_migration_is_not_renamed_but_an_unexecuted_one_is() {
+    let (r, rel) = Repo::with_synced_01();
+    let renamed = rel.replace("create_packet", "create_packets");
+    fs::rename(r.path().join(&rel), r.path().join(&renamed)).unwrap();
+    r.add(&[&rel, &renamed]);
+    let fix = r.blocked("hook/executed-renamed", &renamed);
+    assert!(fix.starts_with(&format!("git mv {renamed} {rel}")), "{fix}");
+    fs::rename(r.path().join(&renamed), r.path().join(&rel)).unwrap();
+    r.add(&[&rel, &renamed]);
+    r.passes();
+
+    // 02, reviewed and committed but never executed, may be renamed.
+    let two = r.migration(2, "create_note", "note");
+    r.review(&two);
+    r.add(&[&two]);
+    r.passes();
+    r.commit("02");
+    let moved = two.replace("_02_", "_07_");
+    fs::rename(r.path().join(&two), r.path().join(&moved)).unwrap();
+    r.add(&[&two, &moved]);
+    r.passes();
+}
+
+#[test]
+fn a_deleted_schema_file_is_blocked_unless_sync_moved_its_objects() {
+    let (r, _) = Repo::with_synced_01();
+    let file = "current_schema/01_service_ops.sql";
+    // What sync writes: each object behind its marker line.
+    let text =
+        with_banner("-- table: service_ops.packet\nCREATE TABLE service_ops.packet (id bigint);\n");
+    r.write(file, &text);
+    r.add(&[file]);
+    r.commit("markers");
+    fs::remove_file(r.path().join(file)).unwrap();
+    r.add(&[file]);
+    let fix = r.blocked("hook/schema-deleted", file);
+    assert!(
+        fix.starts_with("cargo xtask migration sync && git add current_schema/"),
+        "{fix}"
+    );
+
+    // The layout moved every object to another file: what sync does.
+    r.write("current_schema/02_packets.sql", &text);
+    r.add(&["current_schema"]);
+    r.passes();
+}
+
+#[test]
+fn the_same_nn_from_two_branches_is_caught_at_the_merge_and_renumbered() {
+    let Some(git_path) = git_exe() else {
+        eprintln!("skipped: git is not installed (.ci/setup installs it)");
+        return;
+    };
+    let r = Repo::new();
+    let path = shimmed_path(&r, &git_path);
+    assert_code(&run(r.path(), &["hook", "install"]), 0);
+    assert!(r.path().join(".githooks/pre-merge-commit").is_file());
+    let one = r.migration(1, "create_packet", "packet");
+    r.review(&one);
+    assert_code(&git(&r, &path, &["add", "."]), 0);
+    assert_code(&git(&r, &path, &["commit", "-qm", "01"]), 0);
+    let trunk = String::from_utf8(git(&r, &path, &["branch", "--show-current"]).stdout).unwrap();
+    let trunk = trunk.trim().to_string();
+
+    assert_code(&git(&r, &path, &["checkout", "-qb", "feature"]), 0);
+    let theirs = r.migration(2, "create_note", "note");
+    r.review(&theirs);
+    assert_code(&git(&r, &path, &["add", "."]), 0);
+    assert_code(&git(&r, &path, &["commit", "-qm", "02 note"]), 0);
+
+    assert_code(&git(&r, &path, &["checkout", "-q", &trunk]), 0);
+    let ours = r.migration(2, "create_region", "region");
+    r.review(&ours);
+    assert_code(&git(&r, &path, &["add", "."]), 0);
+    assert_code(&git(&r, &path, &["commit", "-qm", "02 region"]), 0);
+
+    // No conflict, so git runs pre-merge-commit: the clash is caught there.
+    let o = git(&r, &path, &["merge", "--no-edit", "feature"]);
+    assert_ne!(o.status.code(), Some(0), "the merge was recorded");
+    let said = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(said.contains("error[hook/duplicate-number]"), "{said}");
+    assert!(
+        said.contains("cargo xtask migration renumber migrations/"),
+        "{said}"
+    );
+
+    // Renumbered, the merge commits (through pre-commit).
+    let o = run(r.path(), &["migration", "renumber", &theirs]);
+    assert_code(&o, 0);
+    assert!(stdout(&o).contains("_03_create_note.sql"), "{}", stdout(&o));
+    assert_code(&git(&r, &path, &["add", "-A", "migrations"]), 0);
+    let o = git(&r, &path, &["commit", "--no-edit"]);
+    assert_code(&o, 0);
+    let o = run(r.path(), &["migration", "status", "--offline"]);
+    assert!(stdout(&o).contains(" 0 problems"), "{}", stdout(&o));
+
+    // An executed migration is not renumbered.
+    r.tick(&ours, Touchpoint::Executed);
+    let o = run(r.path(), &["migration", "renumber", &ours]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("was executed"), "{}", stderr(&o));
+}
+
+/// PATH with a `cargo` that runs the binary under test, as `cargo xtask`
+/// would, then git and the system.
+fn shimmed_path(r: &Repo, git_path: &Path) -> String {
+    let bin = r.path().join(".bin");
+    fs::create_dir_all(&bin).unwrap();
+    let cargo = bin.join("cargo");
+    fs::write(
+        &cargo,
+        "#!/bin/sh\n[ \"$1\" = xtask ] || exit 99\nshift\nexec \"$XTASK_BIN\" \"$@\"\n",
+    )
+    .unwrap();
+    fs::set_permissions(&cargo, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    fs::write(r.path().join(".gitignore"), ".bin/\n").unwrap();
+    format!(
+        "{}:{}:/usr/local/bin:/usr/bin:/bin",
+        bin.display(),
+        git_path.parent().unwrap().display()
+    )
+}
+
+/// What the history rules must keep letting through, and what they must
+/// keep blocking, on an executed migration.
+#[test]
+fn cosmetic_changes_to_an_executed_migration_pass_and_sql_changes_do_not() {
+    let (r, rel) = Repo::with_synced_01();
+    let original = r.read(&rel);
+
+    // CRLF line endings and a byte-order mark: the checksum is the same.
+    r.write(&rel, &format!("\u{feff}{}", original.replace('\n', "\r\n")));
+    r.add(&[&rel]);
+    r.passes();
+    // A typo fixed in the header: not hashed.
+    r.write(
+        &rel,
+        &original.replace("The table is missing.", "The table is absent."),
+    );
+    r.add(&[&rel]);
+    r.passes();
+    // A commit that touches no migration.
+    r.write(&rel, &original);
+    r.write("README.md", "notes\n");
+    r.add(&[&rel, "README.md"]);
+    r.passes();
+    // The verify section is SQL: changing it is changing an applied migration.
+    r.write(
+        &rel,
+        &original.replace("'PASS' ELSE 'FAIL'", "'PASS' ELSE 'PASS'"),
+    );
+    r.add(&[&rel]);
+    r.blocked("hook/executed-changed", &rel);
+}
+
+/// The hook has no database: the static review targets the server_version
+/// of the touchpoint.conf being committed, so syntax the target lacks
+/// blocks the commit (CREATE OR REPLACE TRIGGER needs 14).
+#[test]
+fn the_review_targets_the_staged_server_version() {
+    let r = Repo::new();
+    let rel = r.migration(1, "create_packet", "packet");
+    let text = r.read(&rel).replace(
+        "\n-- migrate:verify",
+        "\nCREATE OR REPLACE FUNCTION service_ops.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n\n\
+         CREATE OR REPLACE TRIGGER trg_packet_touch BEFORE UPDATE ON service_ops.packet\n    \
+         FOR EACH ROW EXECUTE FUNCTION service_ops.touch();\n\n-- migrate:verify",
+    );
+    r.write(&rel, &text);
+    r.review(&rel);
+    r.add(&[&rel]);
+    r.passes();
+
+    r.write("touchpoint.conf", "server_version = 13\n");
+    r.add(&["touchpoint.conf"]);
+    let o = r.hook(&[]);
+    assert_code(&o, 1);
+    assert!(
+        stdout(&o).contains("requires-newer-server"),
+        "{}",
+        stdout(&o)
+    );
+
+    // What counts is the staged text, not the working tree.
+    r.write("touchpoint.conf", "server_version = 18\n");
+    let o = r.hook(&[]);
+    assert_code(&o, 1);
+    r.add(&["touchpoint.conf"]);
+    r.passes();
 }

@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use touchpoint::sql::lexer::fuzz_one;
+use touchpoint::sql::fuzz::fuzz_one;
 use touchpoint::sql::split::split;
 
 #[test]

@@ -1,4 +1,4 @@
-//! `cargo xtask new-rule` on a copy of the files it edits.
+//! `cargo xtask dev new-rule` on a copy of the files it edits.
 
 use std::fs;
 
@@ -24,6 +24,7 @@ fn scaffolds_rule_registry_page_and_snapshot() {
     let o = xtask(
         dir.path(),
         &[
+            "dev",
             "new-rule",
             "drop-column-in-use",
             "--severity",
@@ -71,7 +72,13 @@ fn scaffolds_rule_registry_page_and_snapshot() {
     // A second time: refused, nothing changed.
     let o = xtask(
         dir.path(),
-        &["new-rule", "drop-column-in-use", "--summary", "again"],
+        &[
+            "dev",
+            "new-rule",
+            "drop-column-in-use",
+            "--summary",
+            "again",
+        ],
     );
     assert_code(&o, 2);
     assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
@@ -85,7 +92,7 @@ fn scaffolds_rule_registry_page_and_snapshot() {
 fn refuses_a_bad_id() {
     let dir = copy_of_repo_files();
     for bad in ["Drop-Column", "drop_column", "9lives", "x-", "a--b", ""] {
-        let o = xtask(dir.path(), &["new-rule", bad, "--summary", "s"]);
+        let o = xtask(dir.path(), &["dev", "new-rule", bad, "--summary", "s"]);
         assert_code(&o, 2);
         assert!(
             stderr(&o).contains("is not a rule id"),

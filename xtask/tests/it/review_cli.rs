@@ -475,3 +475,77 @@ fn the_demo_set_passes_review() {
     );
     assert_eq!(files(), before, "--no-stamp changed a file of the demo set");
 }
+
+/// 02: a trigger written the PostgreSQL 14+ way.
+const REPLACE_TRIGGER: Sql = Sql {
+    tables: &["service_ops.packet"],
+    body: "SET lock_timeout = '5s';\n\n\
+           CREATE OR REPLACE FUNCTION service_ops.touch() RETURNS trigger LANGUAGE plpgsql AS $$\n\
+           BEGIN\n    RETURN NEW;\nEND\n$$;\n\n\
+           CREATE OR REPLACE TRIGGER trg_packet_touch BEFORE UPDATE ON service_ops.packet\n    \
+           FOR EACH ROW EXECUTE FUNCTION service_ops.touch();\n",
+    verify: "SELECT 'trigger exists' AS check_name, 'PASS' AS result;\n",
+    rollback: "DROP TRIGGER IF EXISTS trg_packet_touch ON service_ops.packet;\n",
+};
+
+/// Stops a server started for one test, also when the test fails.
+struct Stop(touchpoint::pg::Cluster);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        let _ = self.0.stop();
+    }
+}
+
+/// The review's target: `server_version` in touchpoint.conf without a
+/// database, the database's own major when one is named (13 lacks CREATE
+/// OR REPLACE TRIGGER, 18 has it).
+#[test]
+fn the_target_is_the_named_databases_major_else_touchpoint_conf() {
+    let (p, _, _) = Project::with_second(&REPLACE_TRIGGER);
+    let o = p.review(&["--no-stamp"]);
+    assert!(
+        stderr(&o).contains("review target: PostgreSQL 18 (the newest supported"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        !stdout(&o).contains("requires-newer-server"),
+        "{}",
+        stdout(&o)
+    );
+
+    fs::write(p.path().join("touchpoint.conf"), "server_version = 13\n").unwrap();
+    let o = p.review(&["--no-stamp"]);
+    assert_code(&o, 1);
+    assert!(
+        stdout(&o).contains("error[requires-newer-server]: CREATE OR REPLACE TRIGGER needs PostgreSQL 14+; the target is PostgreSQL 13 (server_version in touchpoint.conf)"),
+        "{}",
+        stdout(&o)
+    );
+
+    // A named database wins over touchpoint.conf.
+    for major in [13, 18] {
+        let Some(bin) = touchpoint::pg::Binaries::for_major(major) else {
+            eprintln!("skipped PostgreSQL {major}: no binaries (bash .ci/pg-fetch {major})");
+            continue;
+        };
+        let home = tempfile::tempdir().unwrap();
+        let server = Stop(touchpoint::pg::Cluster::embedded_of(home.path(), bin).unwrap());
+        server.0.start().unwrap();
+        let o = p.review(&["--no-stamp", "--database-url", &server.0.url()]);
+        assert!(
+            stderr(&o).contains(&format!(
+                "review target: PostgreSQL {major} (the database's server_version_num)"
+            )),
+            "{}",
+            stderr(&o)
+        );
+        assert_eq!(
+            stdout(&o).contains("requires-newer-server"),
+            major < 14,
+            "{major}: {}",
+            stdout(&o)
+        );
+    }
+}

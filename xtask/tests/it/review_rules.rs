@@ -68,6 +68,11 @@
 //!   - `## Before file name`, `## Bad file name`, `## Good file name`: a
 //!     ```` ```text ```` block with file names (one per Before block) that
 //!     replace the default names, e.g. to give two files the same NN.
+//! - `## Server version`, optional: a ```` ```text ```` block holding the
+//!   target's major (e.g. `13`) for both examples; without it the review
+//!   targets the newest supported server.
+//! - An opt-in rule (`Rule::opt_in`) is switched on for its own page's
+//!   examples, as `[review] enable = <id>` in touchpoint.conf would.
 //! - The examples test requires at least one finding of the page's rule for
 //!   Bad and none for Good; findings of other rules do not matter there. The
 //!   snapshot tests pin the text report (span, caret, help) of the page's
@@ -92,7 +97,8 @@ use touchpoint::review::rules::util::changed_tables;
 use touchpoint::review::rules::ALL;
 use touchpoint::review::schema::qualify;
 use touchpoint::review::stmt::{statements, Section};
-use touchpoint::review::{report, review_set, Finding, Rule};
+use touchpoint::review::target::parse_major;
+use touchpoint::review::{report, review_set, Finding, Options, Rule, Target};
 
 const DEFAULT_VERIFY: &str = "SELECT 'ok' AS check_name, 'PASS' AS result;\n";
 const DEFAULT_ROLLBACK: &str = "SELECT 1;\n";
@@ -321,11 +327,11 @@ struct Reviewed {
 }
 
 impl Reviewed {
-    fn source_of(&self, file: &str) -> Option<String> {
+    fn source_of(&self, file: &str) -> Option<&str> {
         self.files
             .iter()
             .find(|(n, _)| n == file)
-            .map(|(_, t)| t.clone())
+            .map(|(_, t)| t.as_str())
     }
 
     fn of_rule(&self, id: &str) -> Vec<Finding> {
@@ -400,13 +406,31 @@ fn review_example(page: &Page, which: &str) -> Result<Reviewed, String> {
         })
         .collect::<Result<_, _>>()?;
     let last = migrations.len() - 1;
-    let findings = review_set(&migrations, &[last], |m| {
-        format!("migrations/{}", m.name.file_name())
-    })
+    let findings = review_set(
+        &migrations,
+        &[last],
+        |m| format!("migrations/{}", m.name.file_name()),
+        &options(page)?,
+    )
     .into_iter()
     .flat_map(|(_, f)| f)
     .collect();
     Ok(Reviewed { files, findings })
+}
+
+/// The review's options for a page: its rule switched on when it is
+/// opt-in, and the server of `## Server version` (default: the newest).
+fn options(page: &Page) -> Result<Options, String> {
+    let mut opts = Options::default();
+    if rule(&page.stem).is_some_and(|r| r.opt_in()) {
+        opts.enabled.push(page.stem.clone());
+    }
+    if let Some(b) = page.block("Server version") {
+        let major = parse_major(&b.text)
+            .ok_or_else(|| format!("`## Server version` says `{}`", b.text.trim()))?;
+        opts.target = Target::major(major);
+    }
+    Ok(opts)
 }
 
 fn render(r: &Reviewed, findings: &[Finding]) -> String {
@@ -678,6 +702,26 @@ snapshots! {
     snapshot_prefer_jsonb => "prefer-jsonb",
     snapshot_identifier_too_long => "identifier-too-long",
     snapshot_foreign_key_without_index => "foreign-key-without-index",
+    snapshot_add_column_inline_constraint => "add-column-inline-constraint",
+    snapshot_backfill_in_same_transaction => "backfill-in-same-transaction",
+    snapshot_add_exclusion_constraint => "add-exclusion-constraint",
+    snapshot_detach_partition_without_concurrently => "detach-partition-without-concurrently",
+    snapshot_primary_key_using_nullable_index => "primary-key-using-nullable-index",
+    snapshot_alter_column_type_dependents => "alter-column-type-dependents",
+    snapshot_domain_constraint_not_valid => "domain-constraint-not-valid",
+    snapshot_create_domain_with_constraint => "create-domain-with-constraint",
+    snapshot_drop_column => "drop-column",
+    snapshot_drop_table => "drop-table",
+    snapshot_drop_not_null => "drop-not-null",
+    snapshot_drop_foreign_key => "drop-foreign-key",
+    snapshot_truncate_cascade => "truncate-cascade",
+    snapshot_drop_database => "drop-database",
+    snapshot_execute_ddl => "execute-ddl",
+    snapshot_requires_newer_server => "requires-newer-server",
+    snapshot_missing_statement_timeout => "missing-statement-timeout",
+    snapshot_prefer_identity => "prefer-identity",
+    snapshot_bigint_key_columns => "bigint-key-columns",
+    snapshot_enum_value_without_position => "enum-value-without-position",
 }
 
 // ---------------------------------------------------------------------------
@@ -825,10 +869,14 @@ fn the_same_sql_outside_quotes_is_found() {
 
 const INDEXED: &str = "CREATE TABLE IF NOT EXISTS service_ops.packet (id bigint PRIMARY KEY, region text, status text);";
 
+/// `body` after INDEXED, with a lock_timeout set first.
+fn review_indexed(body: &str) -> Reviewed {
+    review_body(INDEXED, &format!("{LOCK_TIMEOUT}{body}"))
+}
+
 #[test]
 fn a_line_ignore_silences_exactly_that_finding_of_the_statement_below() {
-    let r = review_body(
-        INDEXED,
+    let r = review_indexed(
         "-- review: ignore index-without-concurrently -- the table holds 40 rows\n\
          CREATE INDEX IF NOT EXISTS idx_packet_region ON service_ops.packet (region);\n\
          CREATE INDEX IF NOT EXISTS idx_packet_status ON service_ops.packet (status);",
@@ -843,8 +891,7 @@ fn a_line_ignore_silences_exactly_that_finding_of_the_statement_below() {
     );
 
     // Another rule's finding on the ignored statement stays.
-    let r = review_body(
-        INDEXED,
+    let r = review_indexed(
         "-- review: ignore index-without-concurrently -- the table holds 40 rows\n\
          CREATE INDEX idx_packet_region ON service_ops.packet (region);",
     );
@@ -864,12 +911,9 @@ fn an_ignore_without_a_reason_is_a_finding_and_silences_nothing() {
         "-- review: ignore index-without-concurrently --",
         "-- review: ignore index-without-concurrently --   ",
     ] {
-        let r = review_body(
-            INDEXED,
-            &format!(
-                "{comment}\nCREATE INDEX IF NOT EXISTS idx_packet_region ON service_ops.packet (region);"
-            ),
-        );
+        let r = review_indexed(&format!(
+            "{comment}\nCREATE INDEX IF NOT EXISTS idx_packet_region ON service_ops.packet (region);"
+        ));
         let ignore_line = line_of(&r, "-- review:");
         assert_eq!(
             summary(&r.findings),
@@ -884,8 +928,7 @@ fn an_ignore_without_a_reason_is_a_finding_and_silences_nothing() {
 
 #[test]
 fn an_ignore_of_an_unknown_rule_is_a_finding() {
-    let r = review_body(
-        INDEXED,
+    let r = review_indexed(
         "-- review: ignore index-without-concurrency -- a typo in the id\n\
          CREATE INDEX IF NOT EXISTS idx_packet_region ON service_ops.packet (region);",
     );
@@ -903,8 +946,7 @@ fn an_ignore_of_an_unknown_rule_is_a_finding() {
 #[test]
 fn an_ignore_that_silences_nothing_is_a_warning() {
     // Nothing to silence on the statement below.
-    let r = review_body(
-        INDEXED,
+    let r = review_indexed(
         "-- review: ignore drop-if-exists -- kept from an older version\n\
          CREATE INDEX IF NOT EXISTS idx_packet_region ON service_ops.packet (region);\n\
          SELECT 1;",
@@ -923,8 +965,7 @@ fn an_ignore_that_silences_nothing_is_a_warning() {
     );
 
     // A line ignore covers only the next statement, not the one after it.
-    let r = review_body(
-        INDEXED,
+    let r = review_indexed(
         "-- review: ignore index-without-concurrently -- too far up\n\
          SELECT 1;\n\
          CREATE INDEX IF NOT EXISTS idx_packet_region ON service_ops.packet (region);",
@@ -939,10 +980,8 @@ fn an_ignore_that_silences_nothing_is_a_warning() {
     );
 
     // A file ignore that silences nothing in the file.
-    let r = review_body(
-        INDEXED,
-        "-- review: ignore-file drop-if-exists -- nothing is dropped\nSELECT 1;",
-    );
+    let r =
+        review_indexed("-- review: ignore-file drop-if-exists -- nothing is dropped\nSELECT 1;");
     assert_eq!(
         summary(&r.findings),
         vec![format!("unused-ignore {}:1", line_of(&r, "-- review:"))]
@@ -959,7 +998,7 @@ fn a_file_ignore_silences_the_rule_in_the_whole_file() {
     let body = "CREATE INDEX IF NOT EXISTS idx_packet_region ON service_ops.packet (region);\n\
                 SELECT 1;\n\
                 CREATE INDEX idx_packet_status ON service_ops.packet (status);";
-    let r = review_body(INDEXED, body);
+    let r = review_indexed(body);
     assert_eq!(
         r.findings
             .iter()
@@ -970,8 +1009,7 @@ fn a_file_ignore_silences_the_rule_in_the_whole_file() {
         summary(&r.findings)
     );
 
-    let r = review_body(
-        INDEXED,
+    let r = review_indexed(
         &format!(
             "{body}\n\n-- review: ignore-file index-without-concurrently -- service_ops.packet is empty until the Q3 import\n"
         ),
@@ -986,10 +1024,9 @@ fn a_file_ignore_silences_the_rule_in_the_whole_file() {
     );
 
     // Without a reason it silences nothing.
-    let r = review_body(
-        INDEXED,
-        &format!("-- review: ignore-file index-without-concurrently\n{body}"),
-    );
+    let r = review_indexed(&format!(
+        "-- review: ignore-file index-without-concurrently\n{body}"
+    ));
     let rules: Vec<&str> = r.findings.iter().map(|f| f.rule).collect();
     assert_eq!(
         rules,

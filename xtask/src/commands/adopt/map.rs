@@ -2,8 +2,8 @@
 //! against the legacy history and `migrations/`, and the template printed
 //! when no map is given. No I/O.
 
-use super::legacy::Legacy;
 use crate::migration::Migration;
+use crate::pg::legacy::Legacy;
 
 /// One `LEGACY=NN` item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,9 +207,9 @@ pub fn template(legacy: &Legacy, set: &[Migration]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::legacy::{Tool, Version};
     use super::*;
     use crate::migration::MigrationName;
+    use crate::pg::legacy::{Tool, Version};
     use crate::pg::tracking::TableName;
 
     fn set(n: u32) -> Vec<Migration> {

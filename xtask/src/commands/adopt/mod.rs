@@ -5,7 +5,6 @@
 //! without running them, after checking that the database holds what they
 //! build. The legacy table is only ever read.
 
-pub mod legacy;
 pub mod map;
 
 use anyhow::{bail, Context, Result};
@@ -13,18 +12,74 @@ use chrono::NaiveDate;
 use serde_json::json;
 use tokio_postgres::Client;
 
-use crate::commands::apply::os_user;
-use crate::drift::{self, Change, Finding, Severity};
-use crate::flags::Format;
+use crate::args::{DatabaseArgs, Format, FormatArgs, LockArgs, ShadowArgs, StampArgs};
+use crate::drift::{self, Change, Difference, Severity};
 use crate::migration::{Migration, Touchpoint};
+use crate::outcome::{BadInput, Outcome};
 use crate::pg::connect::Database;
+use crate::pg::tracking::os_user;
 use crate::pg::tracking::{self, TableName, TableState};
 use crate::project::Project;
 use crate::schema::catalog;
-use crate::{BadInput, Outcome};
 
-use legacy::{Found, Legacy};
+use crate::pg::legacy::{self, Found, Legacy};
 
+/// Import another tool's migration history (flyway, sqlx, dbmate,
+/// golang-migrate, drizzle, a hand-rolled schema_migrations): record the
+/// mapped migrations as applied without running them (docs/adopt.md).
+///
+/// Without --map, shows what it found and a mapping to fill in. The
+/// legacy table is only read. Example:
+///   cargo xtask migration adopt --map 20240101120000=01,20240215093000=02
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    #[command(flatten)]
+    pub lock: LockArgs,
+    /// Legacy version -> migration number, comma-separated:
+    /// `LEGACY=NN,...` (several legacy versions may map to one NN).
+    #[arg(long, value_delimiter = ',', value_name = "LEGACY=NN,...")]
+    pub map: Vec<String>,
+    /// The legacy table, when more than one is found (`schema.name`).
+    #[arg(long, value_name = "SCHEMA.NAME")]
+    pub legacy_table: Option<String>,
+    /// Record even when the mapping is incomplete, the legacy history has
+    /// failed or dirty rows, or drift shows the database does not match the
+    /// mapped migrations (needs --reason).
+    #[arg(long, requires = "reason")]
+    pub force: bool,
+    /// Why (stored with each record).
+    #[arg(long)]
+    pub reason: Option<String>,
+    #[command(flatten)]
+    pub shadow: ShadowArgs,
+    #[command(flatten)]
+    pub stamp: StampArgs,
+    #[command(flatten)]
+    pub format: FormatArgs,
+}
+
+impl Args {
+    pub fn run(self, project: &Project) -> Result<Outcome> {
+        let db = self.db.database(project)?;
+        let opts = Options {
+            table: self.db.table()?,
+            map: self.map,
+            legacy_table: self.legacy_table,
+            force: self.force,
+            reason: self.reason,
+            shadow_url: self.shadow.shadow_url,
+            lock_wait: self.lock.wait(),
+            stamp: self.stamp.enabled(),
+            today: crate::args::today(),
+            format: self.format.format,
+        };
+        crate::pg::block_on(adopt(project, &db, &opts))
+    }
+}
+
+/// What one adoption does, resolved from its arguments.
 pub struct Options {
     /// `LEGACY=NN` items as given.
     pub map: Vec<String>,
@@ -37,10 +92,6 @@ pub struct Options {
     pub stamp: bool,
     pub today: NaiveDate,
     pub format: Format,
-}
-
-pub fn run(project: &Project, db: &Database, opts: &Options) -> Result<Outcome> {
-    crate::pg::block_on(adopt(project, db, opts))
 }
 
 fn reason(opts: &Options) -> Option<&str> {
@@ -64,18 +115,12 @@ async fn adopt(project: &Project, db: &Database, opts: &Options) -> Result<Outco
         })?),
         None => None,
     };
-    let set = project.load_migrations()?;
-    if !set.problems.is_empty() {
-        for p in &set.problems {
-            eprintln!("error: {p}");
-        }
-        bail!("fix the files in migrations/ first (listed above); nothing was recorded");
-    }
+    let migrations = project.load_migrations()?.sound("recorded")?;
     let client = db.connect("touchpoint adopt").await?;
     let legacies = find_legacy(&client, db, explicit.as_ref()).await?;
 
     if opts.map.is_empty() {
-        report(&legacies, &set.migrations, opts);
+        report(&legacies, &migrations, opts);
         return Ok(Outcome::Clean);
     }
     if legacies.len() > 1 {
@@ -100,7 +145,7 @@ async fn adopt(project: &Project, db: &Database, opts: &Options) -> Result<Outco
     }
 
     let (items, mut problems) = map::parse(&opts.map);
-    let plan = map::plan(legacy, &items, &set.migrations);
+    let plan = map::plan(legacy, &items, &migrations);
     problems.extend(plan.problems.iter().cloned());
     if !problems.is_empty() {
         let forcing = opts.force && problems.iter().all(|p| p.forceable);
@@ -129,10 +174,12 @@ async fn adopt(project: &Project, db: &Database, opts: &Options) -> Result<Outco
         );
     }
 
-    tracking::lock(&client, opts.lock_wait).await?;
-    let result = record(project, opts, &client, legacy, &plan, &set.migrations).await;
-    let _ = tracking::unlock(&client).await;
-    result
+    tracking::with_lock(
+        &client,
+        opts.lock_wait,
+        record(project, opts, &client, legacy, &plan, &migrations),
+    )
+    .await
 }
 
 /// The legacy tables to adopt from: `explicit`, else every table under a
@@ -291,6 +338,43 @@ fn describe(v: &legacy::Version) -> String {
     }
 }
 
+/// Records `todo` as applied (not run) in one transaction, creating the
+/// tracking table when it is missing; on failure nothing is recorded.
+async fn write_records(
+    client: &Client,
+    opts: &Options,
+    todo: &[&(&Migration, Vec<String>)],
+    notes: &[String],
+) -> Result<()> {
+    let written = async {
+        client.batch_execute("BEGIN").await?;
+        match tracking::inspect(client, &opts.table).await? {
+            TableState::Missing => client
+                .batch_execute(&tracking::create_sql(&opts.table))
+                .await
+                .with_context(|| format!("cannot create the tracking table {}", opts.table))?,
+            TableState::Ours => allow_adopt_kind(client, &opts.table).await?,
+            TableState::Foreign(cols) => {
+                return Err(tracking::foreign_table_error(&opts.table, &cols))
+            }
+        }
+        for ((m, _), note) in todo.iter().zip(notes) {
+            tracking::record_unrun(client, &opts.table, m, "adopt", note, &os_user()).await?;
+        }
+        client.batch_execute("COMMIT").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    if let Err(e) = written {
+        let _ = client.batch_execute("ROLLBACK").await;
+        return Err(e.context(format!(
+            "nothing was recorded in {} (the transaction was rolled back)",
+            opts.table
+        )));
+    }
+    Ok(())
+}
+
 async fn record(
     project: &Project,
     opts: &Options,
@@ -373,32 +457,7 @@ async fn record(
         .iter()
         .map(|(_, from)| note(opts, legacy, from, findings.len()))
         .collect();
-    let written = async {
-        client.batch_execute("BEGIN").await?;
-        match tracking::inspect(client, &opts.table).await? {
-            TableState::Missing => client
-                .batch_execute(&tracking::create_sql(&opts.table))
-                .await
-                .with_context(|| format!("cannot create the tracking table {}", opts.table))?,
-            TableState::Ours => allow_adopt_kind(client, &opts.table).await?,
-            TableState::Foreign(cols) => {
-                return Err(tracking::foreign_table_error(&opts.table, &cols))
-            }
-        }
-        for ((m, _), note) in todo.iter().zip(&notes) {
-            tracking::record_unrun(client, &opts.table, m, "adopt", note, &os_user()).await?;
-        }
-        client.batch_execute("COMMIT").await?;
-        anyhow::Ok(())
-    }
-    .await;
-    if let Err(e) = written {
-        let _ = client.batch_execute("ROLLBACK").await;
-        return Err(e.context(format!(
-            "nothing was recorded in {} (the transaction was rolled back)",
-            opts.table
-        )));
-    }
+    write_records(client, opts, &todo, &notes).await?;
     if opts.stamp {
         for (m, _) in &todo {
             project
@@ -469,7 +528,7 @@ fn drift_command(opts: &Options) -> String {
 /// Findings printed before "... and N more".
 const SHOWN_FINDINGS: usize = 20;
 
-fn finding_line(f: &Finding) -> String {
+fn finding_line(f: &Difference) -> String {
     let side = |s: &Option<String>| s.as_deref().unwrap_or("nothing").to_string();
     match f.change {
         Change::Missing => format!("missing {}: {}", f.id, side(&f.expected)),
@@ -563,7 +622,7 @@ async fn allow_adopt_kind(client: &Client, table: &TableName) -> Result<()> {
             .batch_execute(&format!(
                 "ALTER TABLE {t} DROP CONSTRAINT {c}, ADD CONSTRAINT {c} CHECK (kind IN ('apply', 'baseline', 'repair', 'adopt'))",
                 t = table.sql(),
-                c = legacy::quote_ident(&name)
+                c = crate::sql::quote::ident(&name)
             ))
             .await
             .with_context(|| format!("cannot allow kind 'adopt' in {table}"))?;
@@ -581,13 +640,13 @@ async fn drift_check(
     legacy: &Legacy,
     set: &[Migration],
     top: u32,
-) -> Result<(Vec<Finding>, usize)> {
+) -> Result<(Vec<Difference>, usize)> {
     let n = set.iter().filter(|m| m.name.number <= top).count();
     let live = catalog::read_for_compare(client)
         .await
         .context("cannot read the database's schema for the drift check")?;
-    let shadow = crate::commands::sync::shadow(project, opts.shadow_url.as_deref())?;
-    let replayed = crate::commands::sync::replay_async(project, &shadow, set, &[n])
+    let shadow = crate::shadow::shadow(project, opts.shadow_url.as_deref())?;
+    let replayed = crate::shadow::replay_async(project, &shadow, set, &[n])
         .await
         .with_context(|| format!("cannot replay migrations/ up to {top:02} for the drift check"))?;
     let expected = replayed.into_iter().next().unwrap_or_default();
@@ -604,7 +663,7 @@ async fn drift_check(
                 .collect(),
         },
     );
-    let (blocking, minor): (Vec<Finding>, Vec<Finding>) = findings
+    let (blocking, minor): (Vec<Difference>, Vec<Difference>) = findings
         .into_iter()
         .filter(|f| f.noise.is_none())
         .partition(|f| f.severity >= Severity::Warning);

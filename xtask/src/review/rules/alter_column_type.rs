@@ -1,5 +1,6 @@
-use super::ddl::{actions, alter_table, is_name, type_change, walk_with_schema, SqlType};
-use crate::review::schema::type_text;
+use super::ddl::{actions, alter_table, is_name, type_change, type_text, SqlType};
+use crate::review::schema::Store;
+use crate::review::stmt::Stmt;
 use crate::review::{Context, Finding, Rule, Severity};
 
 /// ALTER COLUMN ... TYPE rewrites the table and its indexes unless the new
@@ -8,7 +9,7 @@ pub struct AlterColumnType;
 
 /// What a type change costs.
 #[derive(Debug, PartialEq, Eq)]
-enum Cost {
+pub(super) enum Cost {
     /// Binary-coercible, or the same type: a catalog change.
     Free,
     /// varchar(n) (or text) to a shorter varchar(m).
@@ -18,7 +19,7 @@ enum Cost {
     Rewrite,
 }
 
-fn cost(old: &SqlType, new: &SqlType) -> Cost {
+pub(super) fn cost(old: &SqlType, new: &SqlType) -> Cost {
     if old == new {
         return Cost::Free;
     }
@@ -86,71 +87,61 @@ impl Rule for AlterColumnType {
     fn help(&self) -> &'static str {
         "add a new column of the new type, keep it in step with a trigger, backfill it in batches, switch the readers, then drop the old column (expand/contract); only binary-coercible changes (varchar(n) to varchar(m >= n) or text, numeric(p,s) to numeric(p2 >= p,s)) are catalog-only"
     }
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        // Folding the schema statement by statement costs a clone: only
-        // when there is a type change to judge.
-        if !cx.body_stmts().any(|s| {
-            alter_table(s).is_some_and(|(_, first)| {
-                actions(s, first)
-                    .iter()
-                    .any(|r| type_change(s, r).is_some())
-            })
-        }) {
+    fn walks(&self) -> bool {
+        true
+    }
+    fn check_stmt(&self, cx: &Context<'_>, s: &Stmt, schema: &dyn Store, out: &mut Vec<Finding>) {
+        let Some((table, first)) = alter_table(s) else {
+            return;
+        };
+        if cx.created_here(&table, s.start) {
             return;
         }
-        walk_with_schema(cx, |s, schema| {
-            let Some((table, first)) = alter_table(s) else {
-                return;
+        for r in actions(s, first) {
+            let Some(tc) = type_change(s, &r) else {
+                continue;
             };
-            if cx.created_here(&table, s.start) {
-                return;
-            }
-            for r in actions(s, first) {
-                let Some(tc) = type_change(s, &r) else {
-                    continue;
-                };
-                let col = &tc.column;
-                let new = SqlType::parse(&type_text(s, tc.ty.start, tc.ty.end));
-                let range = s.range(r.start, tc.ty.end.saturating_sub(1));
-                let Some(old) = schema.column_type(&table, col).map(SqlType::parse) else {
-                    out.push(cx.finding(
-                        self,
-                        range,
-                        format!(
-                            "the type of {table}.{col} before this migration is unknown (no earlier migration defines it): changing it to {} rewrites the table and its indexes under ACCESS EXCLUSIVE unless the change is binary-coercible",
-                            new.display()
-                        ),
-                    ));
-                    continue;
-                };
-                // A USING expression other than the column itself (or a
-                // cast of it) is evaluated for every row.
-                let trivial_using = tc.using.as_ref().is_none_or(|u| {
-                    is_name(s, u.start, col)
-                        && (u.len() == 1 || s.toks.get(u.start + 1).is_some_and(|t| t.norm == "::"))
-                });
-                let (from, to) = (old.display(), new.display());
-                let message = match cost(&old, &new) {
-                    Cost::Free if trivial_using => continue,
-                    Cost::TimeZone if !trivial_using => format!(
-                        "changing {table}.{col} from {from} to {to} with a USING expression rewrites the table and its indexes under ACCESS EXCLUSIVE; without USING, under SET LOCAL TimeZone = 'UTC', the values are read as UTC and the table is not rewritten (PG12+)"
+            let col = &tc.column;
+            let new = SqlType::parse(&type_text(s, tc.ty.start, tc.ty.end));
+            let range = s.range(r.start, tc.ty.end.saturating_sub(1));
+            let Some(old) = schema.column_type(&table, col).map(SqlType::parse) else {
+                out.push(cx.finding(
+                    self,
+                    range,
+                    format!(
+                        "the type of {table}.{col} before this migration is unknown (no earlier migration defines it): changing it to {} rewrites the table and its indexes under ACCESS EXCLUSIVE unless the change is binary-coercible",
+                        new.display()
                     ),
-                    Cost::Free | Cost::Rewrite if !trivial_using => format!(
-                        "changing {table}.{col} from {from} to {to} with a USING expression rewrites the table and its indexes under ACCESS EXCLUSIVE"
-                    ),
-                    Cost::Narrowing(m) => format!(
-                        "narrowing {table}.{col} from {from} to {to} checks and rewrites every row under ACCESS EXCLUSIVE, rebuilds its indexes, and fails if any value is longer than {m}"
-                    ),
-                    Cost::TimeZone => format!(
-                        "changing {table}.{col} from {from} to {to} rewrites the table unless the session TimeZone is UTC (PG12+), and rebuilds its indexes either way, under ACCESS EXCLUSIVE"
-                    ),
-                    _ => format!(
-                        "changing {table}.{col} from {from} to {to} rewrites the table and its indexes under ACCESS EXCLUSIVE"
-                    ),
-                };
-                out.push(cx.finding(self, range, message));
-            }
-        });
+                ));
+                continue;
+            };
+            // A USING expression other than the column itself (or a
+            // cast of it) is evaluated for every row.
+            let trivial_using = tc.using.as_ref().is_none_or(|u| {
+                is_name(s, u.start, col)
+                    && (u.len() == 1 || s.toks.get(u.start + 1).is_some_and(|t| t.norm == "::"))
+            });
+            let (from, to) = (old.display(), new.display());
+            let message = match cost(&old, &new) {
+                Cost::Free if trivial_using => continue,
+                Cost::TimeZone if !trivial_using => format!(
+                    "changing {table}.{col} from {from} to {to} with a USING expression rewrites the table and its indexes under ACCESS EXCLUSIVE; without USING, under SET LOCAL TimeZone = 'UTC', the values are read as UTC and the table is not rewritten (PG12+)"
+                ),
+                Cost::Free | Cost::Rewrite if !trivial_using => format!(
+                    "changing {table}.{col} from {from} to {to} with a USING expression rewrites the table and its indexes under ACCESS EXCLUSIVE"
+                ),
+                Cost::Narrowing(m) => format!(
+                    "narrowing {table}.{col} from {from} to {to} checks and rewrites every row under ACCESS EXCLUSIVE, rebuilds its indexes, and fails if any value is longer than {m}"
+                ),
+                Cost::TimeZone => format!(
+                    "changing {table}.{col} from {from} to {to} rewrites the table unless the session TimeZone is UTC (PG12+), and rebuilds its indexes either way, under ACCESS EXCLUSIVE"
+                ),
+                _ => format!(
+                    "changing {table}.{col} from {from} to {to} rewrites the table and its indexes under ACCESS EXCLUSIVE"
+                ),
+            };
+            out.push(cx.finding(self, range, message));
+        }
     }
 }
 

@@ -4,17 +4,16 @@ use crate::review::{Context, Finding, Rule, Severity};
 /// IF NOT EXISTS then silently keeps.
 pub struct ConcurrentIndexNeedsDrop;
 
-fn index_name(s: &crate::review::stmt::Stmt) -> Option<(String, usize)> {
-    let mut i = 1 + usize::from(s.word(1) == "UNIQUE");
-    if s.word(i) != "INDEX" || s.word(i + 1) != "CONCURRENTLY" {
+/// The name of a CREATE INDEX CONCURRENTLY IF NOT EXISTS, and where it is.
+fn index_name(s: &crate::review::stmt::Stmt, source: &str) -> Option<(String, usize)> {
+    if !(s.starts_with(&["CREATE"]) && (1..=3).any(|i| s.word(i) == "CONCURRENTLY")) {
         return None;
     }
-    i += 2;
-    if !s.words_at(i, &["IF", "NOT", "EXISTS"]) {
-        return None;
-    }
-    let (name, _) = s.name_at(i + 3)?;
-    Some((name.rsplit('.').next().unwrap_or(&name).to_string(), i + 3))
+    let created = crate::sql::index::concurrent_index(s.text(source))?;
+    created.if_not_exists.then(|| {
+        let name = created.index.rsplit('.').next().unwrap_or(&created.index);
+        (name.to_string(), created.name_word())
+    })
 }
 
 impl Rule for ConcurrentIndexNeedsDrop {
@@ -33,7 +32,7 @@ impl Rule for ConcurrentIndexNeedsDrop {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let body: Vec<_> = cx.body_stmts().collect();
         for (k, s) in body.iter().enumerate() {
-            let Some((name, at)) = index_name(s) else {
+            let Some((name, at)) = index_name(s, &cx.m.source) else {
                 continue;
             };
             let dropped = body[..k].iter().any(|d| {

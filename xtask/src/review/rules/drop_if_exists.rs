@@ -3,6 +3,17 @@ use crate::review::{Context, Finding, Rule, Severity};
 
 pub struct DropIfExists;
 
+/// Whether IF EXISTS follows the object kind, however many words the kind
+/// takes (`DROP FOREIGN DATA WRAPPER IF EXISTS`, `DROP TEXT SEARCH
+/// CONFIGURATION IF EXISTS`, `DROP INDEX CONCURRENTLY IF EXISTS`): the
+/// words before it are keywords, never a name, which a dot, a quote or a
+/// comma would give away.
+fn has_if_exists(s: &crate::review::stmt::Stmt) -> bool {
+    (1..s.toks.len().min(7))
+        .take_while(|&i| s.toks[i].kind == crate::sql::lexer::TokenKind::Word)
+        .any(|i| s.words_at(i, &["IF", "EXISTS"]))
+}
+
 impl Rule for DropIfExists {
     fn id(&self) -> &'static str {
         "drop-if-exists"
@@ -23,14 +34,7 @@ impl Rule for DropIfExists {
             .filter(|s| s.in_do.as_ref().is_none_or(|g| !g.guarded()))
         {
             if s.starts_with(&["DROP"]) {
-                let mut i = 2;
-                if s.word(1) == "MATERIALIZED" {
-                    i = 3;
-                }
-                if s.word(i) == "CONCURRENTLY" {
-                    i += 1;
-                }
-                if !s.words_at(i, &["IF", "EXISTS"]) && !matches!(s.word(1), "OWNED") {
+                if !has_if_exists(s) && !matches!(s.word(1), "OWNED") {
                     out.push(cx.finding(
                         self,
                         s.range(0, 1),
@@ -60,6 +64,35 @@ impl Rule for DropIfExists {
                     }
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::util::{check_sql, spans};
+
+    #[test]
+    fn if_exists_after_a_kind_of_several_words() {
+        for sql in [
+            "DROP FOREIGN TABLE IF EXISTS app.remote;",
+            "DROP EVENT TRIGGER IF EXISTS audit_ddl;",
+            "DROP TEXT SEARCH CONFIGURATION IF EXISTS app.cfg;",
+            "DROP FOREIGN DATA WRAPPER IF EXISTS fdw;",
+            "DROP MATERIALIZED VIEW IF EXISTS app.m;",
+            "DROP INDEX CONCURRENTLY IF EXISTS app.i;",
+            "DROP USER MAPPING IF EXISTS FOR app_user SERVER s;",
+        ] {
+            let f = check_sql("", sql);
+            assert!(spans(&f, "drop-if-exists").is_empty(), "{sql}: {f:?}");
+        }
+        for sql in [
+            "DROP FOREIGN TABLE app.remote;",
+            "DROP TEXT SEARCH CONFIGURATION app.cfg;",
+            "DROP TABLE app.t, app.u;",
+        ] {
+            let f = check_sql("", sql);
+            assert_eq!(spans(&f, "drop-if-exists"), ["1:1"], "{sql}");
         }
     }
 }

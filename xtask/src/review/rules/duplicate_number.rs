@@ -18,10 +18,9 @@ impl Rule for DuplicateNumber {
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         let others: Vec<&str> = cx
-            .set
-            .iter()
-            .filter(|o| o.name.number == cx.m.name.number && o.name.stem != cx.m.name.stem)
-            .map(|o| o.name.stem.as_str())
+            .numbers
+            .others(cx.m.name.number, &cx.m.name.stem)
+            .map(String::as_str)
             .collect();
         if !others.is_empty() {
             out.push(cx.finding(

@@ -1,4 +1,6 @@
-use crate::review::schema::qualify;
+use super::ddl::walk_with_schema_if;
+use super::util::same_transaction;
+use crate::review::schema::{qualify, Store};
 use crate::review::stmt::Stmt;
 use crate::review::{Context, Finding, Rule, Severity};
 use crate::sql::lexer::TokenKind;
@@ -23,7 +25,9 @@ impl Rule for EnumValueUsedInSameTransaction {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         // (type, literal as written, the ADD VALUE statement)
         let mut added: Vec<(String, String, &Stmt)> = Vec::new();
-        for s in cx.body_stmts() {
+        // The schema is needed only to see which columns have the type.
+        let adds = |s: &Stmt| s.starts_with(&["ALTER", "TYPE"]) && s.has(&["ADD", "VALUE"]);
+        walk_with_schema_if(cx, adds, |s, schema| {
             // ADD VALUE ... BEFORE / AFTER a new value is allowed.
             if s.starts_with(&["ALTER", "TYPE"]) {
                 if let Some((name, after)) = s.name_at(2) {
@@ -39,11 +43,20 @@ impl Rule for EnumValueUsedInSameTransaction {
                         }
                     }
                 }
-                continue;
+                return;
             }
-            for t in s.toks.iter().filter(|t| t.kind == TokenKind::String) {
-                let Some((ty, _, add)) = added.iter().find(|(_, v, add)| {
-                    *v == t.norm && add.start < s.start && same_transaction(cx, add, s)
+            if added.is_empty() || s.word(0) == "COMMENT" {
+                return;
+            }
+            for (k, t) in s.toks.iter().enumerate() {
+                if t.kind != TokenKind::String {
+                    continue;
+                }
+                let Some((ty, _, add)) = added.iter().find(|(ty, v, add)| {
+                    *v == t.norm
+                        && add.start < s.start
+                        && same_transaction(cx, add, s)
+                        && used_as(s, k, ty, schema)
                 }) else {
                     continue;
                 };
@@ -54,15 +67,38 @@ impl Rule for EnumValueUsedInSameTransaction {
                     format!("{} is added to {ty} on line {line} in the same transaction: PostgreSQL rejects this use (unsafe use of new value) until that transaction commits", t.norm),
                 ));
             }
-        }
+        });
     }
 }
 
-fn same_transaction(cx: &Context<'_>, a: &Stmt, b: &Stmt) -> bool {
-    if !cx.m.no_transaction {
+/// Whether the string literal at `k` is used as a value of the enum `ty`
+/// (qualified): cast to it (`'v'::ty`, `CAST('v' AS ty)`), or in a statement
+/// over a table with a column of that type (an INSERT, UPDATE, DEFAULT or
+/// CHECK). Any other equal string (a comment, a log message) is only text.
+fn used_as(s: &Stmt, k: usize, ty: &str, schema: &dyn Store) -> bool {
+    let is_ty = |i: usize| s.name_at(i).is_some_and(|(n, _)| qualify(&n) == ty);
+    if s.toks.get(k + 1).is_some_and(|t| t.norm == "::") && is_ty(k + 2) {
         return true;
     }
-    matches!((&a.in_do, &b.in_do), (Some(x), Some(y)) if x.range == y.range)
+    if s.words_at(k + 1, &["AS"])
+        && k >= 2
+        && s.toks[k - 1].norm == "("
+        && s.word(k - 2) == "CAST"
+        && is_ty(k + 2)
+    {
+        return true;
+    }
+    let has_column_of_type = |table: &str| {
+        schema.table(&qualify(table)).is_some_and(|t| {
+            t.columns
+                .values()
+                .any(|c| qualify(&c.ty.replace(' ', "").replace("[]", "")) == ty)
+        })
+    };
+    (0..s.toks.len())
+        .filter(|&i| matches!(s.toks[i].kind, TokenKind::Word | TokenKind::QuotedIdent))
+        .filter_map(|i| s.name_at(i))
+        .any(|(n, _)| has_column_of_type(&n))
 }
 
 #[cfg(test)]
@@ -92,6 +128,26 @@ mod tests {
             "ALTER TYPE app.status ADD VALUE 'HELD';\nALTER TYPE app.status ADD VALUE 'RELEASED' AFTER 'HELD';",
         );
         assert!(spans(&f, "enum-value-used-in-same-transaction").is_empty());
+    }
+
+    #[test]
+    fn an_equal_string_that_is_not_the_enum_is_no_use() {
+        let f = check_sql(
+            &format!("{BEFORE}\nCREATE TABLE IF NOT EXISTS app.log (msg text);"),
+            "ALTER TYPE app.status ADD VALUE 'HELD';\nCOMMENT ON COLUMN app.orders.status IS 'HELD';\nINSERT INTO app.log (msg) VALUES ('HELD');",
+        );
+        assert!(
+            spans(&f, "enum-value-used-in-same-transaction").is_empty(),
+            "{f:?}"
+        );
+        let f = check_sql(
+            BEFORE,
+            "ALTER TYPE app.status ADD VALUE 'HELD';\nSELECT CAST('HELD' AS app.status);\nALTER TABLE app.orders ALTER COLUMN status SET DEFAULT 'HELD';",
+        );
+        assert_eq!(
+            spans(&f, "enum-value-used-in-same-transaction"),
+            ["2:13", "3:56"]
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
 use super::ddl::{
-    actions, add_action, alter_table, bare, column_def, create_table, earlier, is_constraint_start,
+    actions, add_action, alter_table, column_def, create_table, is_constraint_start,
     table_constraint, Added,
 };
-use crate::review::schema::qualify;
-use crate::review::stmt::{self, Section, Stmt};
+use crate::review::schema::{qualify, Store};
+use crate::review::stmt::Stmt;
 use crate::review::{Context, Finding, Rule, Severity};
 
 /// A foreign key whose referencing columns no index leads with.
@@ -22,21 +22,24 @@ impl Rule for ForeignKeyWithoutIndex {
     fn help(&self) -> &'static str {
         "index the referencing columns: CREATE INDEX CONCURRENTLY idx_child_parent_id ON child (parent_id) in a `-- migrate:no-transaction` migration (a plain CREATE INDEX in the migration that creates the table); a primary key, unique constraint or index whose leading columns are the foreign key's columns also serves"
     }
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        struct Fk<'s> {
+    fn walks(&self) -> bool {
+        true
+    }
+    fn check_body_end(&self, cx: &Context<'_>, schema: &dyn Store, out: &mut Vec<Finding>) {
+        struct ForeignKey<'s> {
             table: String,
             cols: Vec<String>,
             stmt: &'s Stmt,
             at: (usize, usize),
         }
-        let mut fks: Vec<Fk<'_>> = Vec::new();
+        let mut fks: Vec<ForeignKey<'_>> = Vec::new();
         for s in cx.body_stmts() {
             if let Some((table, _, items)) = create_table(s) {
                 for item in items {
                     if is_constraint_start(s.word(item.start)) {
                         if let Some(c) = table_constraint(s, item.start, item.end) {
                             if c.kind == "FOREIGN KEY" && !c.cols.is_empty() {
-                                fks.push(Fk {
+                                fks.push(ForeignKey {
                                     table: table.clone(),
                                     cols: c.cols,
                                     stmt: s,
@@ -46,7 +49,7 @@ impl Rule for ForeignKeyWithoutIndex {
                         }
                     } else if let Some(def) = column_def(s, item.start, item.end) {
                         if let Some(r) = def.references {
-                            fks.push(Fk {
+                            fks.push(ForeignKey {
                                 table: table.clone(),
                                 cols: vec![def.name],
                                 stmt: s,
@@ -61,7 +64,7 @@ impl Rule for ForeignKeyWithoutIndex {
                         Some(Added::Constraint(c))
                             if c.kind == "FOREIGN KEY" && !c.cols.is_empty() =>
                         {
-                            fks.push(Fk {
+                            fks.push(ForeignKey {
                                 table: table.clone(),
                                 cols: c.cols,
                                 stmt: s,
@@ -70,7 +73,7 @@ impl Rule for ForeignKeyWithoutIndex {
                         }
                         Some(Added::Column(def)) => {
                             if let Some(k) = def.references {
-                                fks.push(Fk {
+                                fks.push(ForeignKey {
                                     table: table.clone(),
                                     cols: vec![def.name],
                                     stmt: s,
@@ -86,22 +89,14 @@ impl Rule for ForeignKeyWithoutIndex {
         if fks.is_empty() {
             return;
         }
-        // Indexes the earlier migrations and this whole body create.
-        let mut probe = cx.before.clone();
-        for s in cx.body_stmts() {
-            probe.apply(s);
-        }
-        let body: Vec<&Stmt> = cx.body_stmts().collect();
+        // `schema` holds the keys and indexes of the earlier migrations and
+        // this whole body.
         for fk in fks {
-            let q = qualify(&fk.table);
-            let by_index = probe
-                .indexes
-                .values()
-                .any(|(t, cols)| *t == q && leads(cols, &fk.cols));
-            if by_index
-                || keys_lead(body.iter().copied(), &q, &fk.cols)
-                || earlier_keys_lead(cx, &q, &fk.cols)
-            {
+            let covered = schema.table(&qualify(&fk.table)).is_some_and(|t| {
+                t.keys().any(|k| leads(k, &fk.cols))
+                    || t.indexes.values().any(|i| leads(&i.cols, &fk.cols))
+            });
+            if covered {
                 continue;
             }
             out.push(cx.finding(
@@ -122,68 +117,6 @@ impl Rule for ForeignKeyWithoutIndex {
 /// order).
 fn leads(idx: &[String], fk: &[String]) -> bool {
     idx.len() >= fk.len() && fk.iter().all(|c| idx[..fk.len()].contains(c))
-}
-
-/// The primary key and unique constraint column lists a statement declares
-/// for `table`.
-fn key_columns(s: &Stmt, table: &str) -> Vec<Vec<String>> {
-    let mut out = Vec::new();
-    if let Some((t, _, items)) = create_table(s) {
-        if qualify(&t) != table {
-            return out;
-        }
-        for item in items {
-            if is_constraint_start(s.word(item.start)) {
-                if let Some(c) = table_constraint(s, item.start, item.end) {
-                    if matches!(c.kind, "PRIMARY KEY" | "UNIQUE") {
-                        out.push(c.cols);
-                    }
-                }
-            } else if let Some(def) = column_def(s, item.start, item.end) {
-                if def.primary_key.is_some() || def.unique.is_some() {
-                    out.push(vec![def.name]);
-                }
-            }
-        }
-    } else if let Some((t, first)) = alter_table(s) {
-        if qualify(&t) != table {
-            return out;
-        }
-        for r in actions(s, first) {
-            match add_action(s, &r) {
-                Some(Added::Constraint(c)) if matches!(c.kind, "PRIMARY KEY" | "UNIQUE") => {
-                    out.push(c.cols)
-                }
-                Some(Added::Column(def)) if def.primary_key.is_some() || def.unique.is_some() => {
-                    out.push(vec![def.name])
-                }
-                _ => {}
-            }
-        }
-    }
-    out
-}
-
-fn keys_lead<'s>(stmts: impl Iterator<Item = &'s Stmt>, table: &str, fk: &[String]) -> bool {
-    stmts
-        .flat_map(|s| key_columns(s, table))
-        .any(|k| leads(&k, fk))
-}
-
-/// Keys from the earlier migrations; only files that mention the table are
-/// lexed.
-fn earlier_keys_lead(cx: &Context<'_>, table: &str, fk: &[String]) -> bool {
-    let needle = bare(table).to_ascii_lowercase();
-    earlier(cx)
-        .filter(|m| m.source.to_ascii_lowercase().contains(&needle))
-        .any(|m| {
-            let stmts = stmt::statements(m);
-            keys_lead(
-                stmts.iter().filter(|s| s.section == Section::Body),
-                table,
-                fk,
-            )
-        })
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
-use super::ddl::{actions, alter_table};
-use crate::review::schema::qualify;
-use crate::review::stmt::Stmt;
+use super::ddl::walk_with_schema_if;
+use super::locks::{queuing_lock, Lock};
+use super::timeout::in_force;
 use crate::review::{Context, Finding, Rule, Severity};
-use crate::sql::lexer::TokenKind;
 
-/// An ACCESS EXCLUSIVE lock requested with no lock_timeout set waits behind
-/// any long transaction, and every query on the table queues behind it.
+/// A lock that queues traffic, requested with no lock_timeout in force,
+/// waits behind any long transaction, and every conflicting query queues
+/// behind it.
 pub struct MissingLockTimeout;
 
 impl Rule for MissingLockTimeout {
@@ -16,113 +16,65 @@ impl Rule for MissingLockTimeout {
         Severity::Warning
     }
     fn summary(&self) -> &'static str {
-        "ACCESS EXCLUSIVE lock on an existing table with no lock_timeout set before it"
+        "A lock that queues reads or writes on an existing object with no lock_timeout in force"
     }
     fn help(&self) -> &'static str {
-        "start the body with `SET lock_timeout = '5s';` (SET LOCAL in a transactional migration works too): the statement then gives up instead of queueing behind a long transaction while every read and write on the table queues behind it; rerun the migration when it times out"
+        "start the body with `SET lock_timeout = '5s';` (SET LOCAL in a transactional migration works too; in a no-transaction file SET LOCAL ends with its statement): the statement then gives up instead of queueing behind a long transaction while the queries behind it wait; rerun the migration when it times out. Do not RESET it or set it to 0 before the locking statements"
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for s in cx.body_stmts() {
-            let Some((what, table)) = access_exclusive(cx, s) else {
-                continue;
-            };
-            if table.as_ref().is_some_and(|t| cx.created_here(t, s.start)) {
-                continue;
-            }
-            if cx
-                .body_stmts()
-                .filter_map(|e| timeout_set_at(cx, e))
-                .any(|at| at < s.start)
-            {
+        let protected = in_force(cx, "lock_timeout");
+        // The unprotected locking statements, grouped by gap: a finding for
+        // the first statement of each run without protection.
+        let mut first: Option<(&crate::review::stmt::Stmt, Lock)> = None;
+        let mut more = 0;
+        let mut runs: Vec<((&crate::review::stmt::Stmt, Lock), usize)> = Vec::new();
+        let mut k = 0;
+        // The schema is needed only to find the table of an index.
+        let names_an_index = |s: &crate::review::stmt::Stmt| {
+            matches!(
+                (s.word(0), s.word(1)),
+                ("DROP" | "ALTER" | "REINDEX", "INDEX")
+            )
+        };
+        walk_with_schema_if(cx, names_an_index, |s, schema| {
+            let safe = protected[k];
+            k += 1;
+            if safe {
+                if let Some(f) = first.take() {
+                    runs.push((f, more));
+                    more = 0;
+                }
                 return;
             }
-            let on = table.map_or_else(String::new, |t| format!(" on {t}"));
-            out.push(cx.finding(
-                self,
-                s.range(0, 1),
-                format!("{what}{on} takes ACCESS EXCLUSIVE with no lock_timeout set before it: while it waits for the lock, every query on the table queues behind it"),
-            ));
-            return;
-        }
-    }
-}
-
-/// The statement's verb and table when it takes ACCESS EXCLUSIVE on a table.
-fn access_exclusive(cx: &Context<'_>, s: &Stmt) -> Option<(String, Option<String>)> {
-    let skip_if = |i: usize, seq: &[&str]| if s.words_at(i, seq) { i + seq.len() } else { i };
-    let index_table = |i: usize| {
-        s.name_at(i).and_then(|(n, _)| {
-            let q = qualify(&n);
-            cx.before.indexes.get(&q).map(|(t, _)| t.clone())
-        })
-    };
-    match (s.word(0), s.word(1)) {
-        ("ALTER", "TABLE") => {
-            let (table, first) = alter_table(s)?;
-            let acts = actions(s, first);
-            let lighter = !acts.is_empty()
-                && acts
-                    .iter()
-                    .all(|r| s.words_at(r.start, &["VALIDATE", "CONSTRAINT"]));
-            (!lighter).then(|| ("ALTER TABLE".to_string(), Some(table)))
-        }
-        ("DROP", "TABLE") => {
-            let i = skip_if(2, &["IF", "EXISTS"]);
-            Some(("DROP TABLE".into(), s.name_at(i).map(|(n, _)| n)))
-        }
-        ("DROP", "INDEX") if s.word(2) != "CONCURRENTLY" => Some((
-            "DROP INDEX".into(),
-            index_table(skip_if(2, &["IF", "EXISTS"])),
-        )),
-        ("TRUNCATE", _) => {
-            let i = skip_if(skip_if(1, &["TABLE"]), &["ONLY"]);
-            Some(("TRUNCATE".into(), s.name_at(i).map(|(n, _)| n)))
-        }
-        ("ALTER", "INDEX") => Some((
-            "ALTER INDEX".into(),
-            index_table(skip_if(2, &["IF", "EXISTS"])),
-        )),
-        ("VACUUM", _) if super::vacuum_full_or_cluster::is_vacuum_full(s) => {
-            Some(("VACUUM FULL".into(), None))
-        }
-        ("CLUSTER", _) => Some(("CLUSTER".into(), None)),
-        ("REINDEX", kind) if !s.has(&["CONCURRENTLY"]) => {
-            let table = match kind {
-                "TABLE" => s.name_at(2).map(|(n, _)| n),
-                "INDEX" => index_table(2),
-                _ => None,
+            let Some(l) = queuing_lock(cx, schema, s) else {
+                return;
             };
-            Some(("REINDEX".into(), table))
+            if first.is_some() {
+                more += 1;
+            } else {
+                first = Some((s, l));
+            }
+        });
+        runs.extend(first.map(|f| (f, more)));
+        for ((s, l), more) in runs {
+            let also = match more {
+                0 => String::new(),
+                1 => "; 1 more statement below waits the same way".to_string(),
+                n => format!("; {n} more statements below wait the same way"),
+            };
+            let message = match &l.on {
+                Some(t) => format!(
+                    "{} takes {} on {t} with no lock_timeout in force: while it waits for the lock, {} on {t} queue behind it{also}",
+                    l.what, l.mode, l.blocks
+                ),
+                None => format!(
+                    "{} takes {} with no lock_timeout in force: while it waits for the lock, {} queue behind it{also}",
+                    l.what, l.mode, l.blocks
+                ),
+            };
+            out.push(cx.finding(self, s.range(0, 1), message));
         }
-        _ => None,
     }
-}
-
-/// The offset where `e` sets a non-zero lock_timeout that holds for the
-/// statements after it.
-fn timeout_set_at(cx: &Context<'_>, e: &Stmt) -> Option<usize> {
-    if e.in_do.is_some() {
-        return None;
-    }
-    if e.word(0) == "SET" {
-        let local = e.word(1) == "LOCAL";
-        let i = 1 + usize::from(matches!(e.word(1), "LOCAL" | "SESSION"));
-        if e.word(i) != "LOCK_TIMEOUT" {
-            return None;
-        }
-        if local && cx.m.no_transaction {
-            return None; // each statement is its own transaction
-        }
-        let v = e.toks.get(i + 2)?;
-        let value = v.norm.trim_matches('\'').trim();
-        let zero =
-            value == "0" || value.is_empty() || (v.kind == TokenKind::Word && v.norm == "DEFAULT");
-        return (!zero).then_some(e.start);
-    }
-    // set_config('lock_timeout', ...) in a SELECT or a DO block.
-    let text = e.text(&cx.m.source).to_ascii_lowercase();
-    let at = text.find("lock_timeout")?;
-    (text.contains("set_config") || text.contains("set ")).then_some(e.start + at)
 }
 
 #[cfg(test)]
@@ -178,5 +130,92 @@ mod tests {
             "-- migrate:no-transaction\nSET LOCAL lock_timeout = '5s';\nALTER TABLE app.orders ADD COLUMN IF NOT EXISTS qty int;",
         );
         assert_eq!(spans(&f, "missing-lock-timeout"), ["3:1"]);
+    }
+
+    #[test]
+    fn every_lock_that_queues_traffic_counts() {
+        let before = "CREATE TABLE IF NOT EXISTS app.orders (id bigint PRIMARY KEY, note text);\nCREATE MATERIALIZED VIEW IF NOT EXISTS app.totals AS SELECT 1 AS n;\nCREATE SEQUENCE IF NOT EXISTS app.seq;\nCREATE INDEX IF NOT EXISTS idx_note ON app.orders (note);";
+        for (body, want) in [
+            ("CREATE INDEX IF NOT EXISTS idx_x ON app.orders (note);", "CREATE INDEX takes SHARE on app.orders"),
+            ("CREATE OR REPLACE TRIGGER t AFTER UPDATE ON app.orders FOR EACH ROW EXECUTE FUNCTION app.f();", "CREATE TRIGGER takes SHARE ROW EXCLUSIVE on app.orders"),
+            ("REFRESH MATERIALIZED VIEW app.totals;", "REFRESH MATERIALIZED VIEW takes ACCESS EXCLUSIVE on app.totals"),
+            ("LOCK TABLE app.orders IN SHARE MODE;", "LOCK TABLE takes SHARE on app.orders"),
+            ("LOCK app.orders;", "takes ACCESS EXCLUSIVE"),
+            ("ALTER SEQUENCE app.seq CACHE 10;", "ALTER SEQUENCE takes SHARE ROW EXCLUSIVE on app.seq"),
+            ("DROP INDEX IF EXISTS app.idx_note;", "DROP INDEX takes ACCESS EXCLUSIVE on app.orders"),
+            ("REINDEX INDEX app.idx_note;", "REINDEX takes SHARE on app.orders"),
+            ("ALTER DOMAIN app.code ADD CONSTRAINT c CHECK (VALUE <> '');", "ALTER DOMAIN app.code takes SHARE"),
+            ("ALTER TABLE app.orders ADD CONSTRAINT fk FOREIGN KEY (id) REFERENCES app.other (id) NOT VALID;", "takes SHARE ROW EXCLUSIVE"),
+            ("CREATE TABLE IF NOT EXISTS app.lines (id bigint, order_id bigint REFERENCES app.orders (id));", "CREATE TABLE with a foreign key takes SHARE ROW EXCLUSIVE on app.orders"),
+        ] {
+            let f = check_sql(before, body);
+            let m: Vec<&str> = f
+                .iter()
+                .filter(|f| f.rule == "missing-lock-timeout")
+                .map(|f| f.message.as_str())
+                .collect();
+            assert!(m.len() == 1 && m[0].contains(want), "{body}: {m:?}");
+        }
+    }
+
+    #[test]
+    fn locks_that_queue_nothing_need_no_timeout() {
+        let before = "CREATE TABLE IF NOT EXISTS app.orders (id bigint PRIMARY KEY, note text);\nCREATE TYPE app.st AS ENUM ('a');\nCREATE MATERIALIZED VIEW IF NOT EXISTS app.totals AS SELECT 1 AS n;";
+        for body in [
+            "ALTER TABLE app.orders VALIDATE CONSTRAINT chk;",
+            "ALTER TYPE app.st ADD VALUE IF NOT EXISTS 'b';",
+            "ALTER DOMAIN app.code ADD CONSTRAINT c CHECK (VALUE <> '') NOT VALID;",
+            "REFRESH MATERIALIZED VIEW CONCURRENTLY app.totals;",
+            "LOCK TABLE app.orders IN ACCESS EXCLUSIVE MODE NOWAIT;",
+            "LOCK TABLE app.orders IN ROW EXCLUSIVE MODE;",
+            "COMMENT ON TABLE app.orders IS 'x';",
+            "CREATE TABLE app.lines (id bigint PRIMARY KEY);\nCREATE INDEX IF NOT EXISTS idx_l ON app.lines (id);\nCREATE OR REPLACE TRIGGER t AFTER UPDATE ON app.lines FOR EACH ROW EXECUTE FUNCTION app.f();",
+            "CREATE MATERIALIZED VIEW IF NOT EXISTS app.m2 AS SELECT 1;\nREFRESH MATERIALIZED VIEW app.m2;",
+        ] {
+            let f = check_sql(before, body);
+            assert!(spans(&f, "missing-lock-timeout").is_empty(), "{body}: {f:?}");
+        }
+    }
+
+    #[test]
+    fn reset_zero_and_set_config_zero_end_the_protection() {
+        for off in [
+            "RESET lock_timeout;",
+            "RESET ALL;",
+            "SET lock_timeout = 0;",
+            "SET lock_timeout TO '0s';",
+            "SET lock_timeout TO DEFAULT;",
+            "SELECT set_config('lock_timeout', '0', false);",
+        ] {
+            let f = check_sql(
+                BEFORE,
+                &format!("SET lock_timeout = '5s';\n{off}\nALTER TABLE app.orders ADD COLUMN IF NOT EXISTS qty int;"),
+            );
+            assert_eq!(spans(&f, "missing-lock-timeout"), ["3:1"], "{off}");
+        }
+    }
+
+    #[test]
+    fn each_unprotected_run_is_reported_once() {
+        let f = check_sql(
+            BEFORE,
+            "ALTER TABLE app.orders ADD COLUMN IF NOT EXISTS a int;\nALTER TABLE app.orders ADD COLUMN IF NOT EXISTS b int;\nSET lock_timeout = '5s';\nALTER TABLE app.orders ADD COLUMN IF NOT EXISTS c int;\nRESET lock_timeout;\nTRUNCATE app.orders;",
+        );
+        assert_eq!(spans(&f, "missing-lock-timeout"), ["1:1", "6:1"]);
+        let first = f.iter().find(|f| f.rule == "missing-lock-timeout").unwrap();
+        assert!(
+            first.message.contains("1 more statement"),
+            "{}",
+            first.message
+        );
+    }
+
+    #[test]
+    fn set_local_in_a_do_block_of_a_no_transaction_file_lasts_for_the_block() {
+        let f = check_sql(
+            BEFORE,
+            "-- migrate:no-transaction\nDO $$\nBEGIN\n    PERFORM set_config('lock_timeout', '5s', true);\n    ALTER TABLE app.orders ADD COLUMN IF NOT EXISTS a int;\nEND\n$$;\nALTER TABLE app.orders ADD COLUMN IF NOT EXISTS b int;",
+        );
+        assert_eq!(spans(&f, "missing-lock-timeout"), ["8:1"]);
     }
 }

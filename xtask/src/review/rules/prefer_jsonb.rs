@@ -1,4 +1,3 @@
-use super::ddl::{type_uses, SqlType};
 use crate::review::{Context, Finding, Rule, Severity};
 
 /// `json` keeps the text as written and cannot be indexed or compared.
@@ -18,13 +17,9 @@ impl Rule for PreferJsonb {
         "use jsonb: it is parsed once on write, supports equality, GIN indexes and the containment operators; keep json only when the exact text (key order, duplicate keys, whitespace) must be preserved"
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for u in type_uses(cx) {
+        for u in cx.type_uses() {
             let s = u.stmt;
-            if u.ty.is_empty() {
-                continue;
-            }
-            let text = crate::review::schema::type_text(s, u.ty.start, u.ty.end);
-            if SqlType::parse(&text).base != "json" {
+            if u.parsed.base != "json" {
                 continue;
             }
             out.push(cx.finding(

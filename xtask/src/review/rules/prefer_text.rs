@@ -1,4 +1,3 @@
-use super::ddl::{type_uses, SqlType};
 use crate::review::{Context, Finding, Rule, Severity};
 
 /// char(n) and varchar(n) put a length limit into the type.
@@ -18,13 +17,10 @@ impl Rule for PreferText {
         "use text with a CHECK (length(col) <= n) constraint: the limit then changes by adding a new check NOT VALID and validating it, without touching the type (lowering a varchar(n) rewrites the table; char(n) also pads with blanks)"
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for u in type_uses(cx) {
+        for u in cx.type_uses() {
             let s = u.stmt;
-            if u.ty.is_empty() {
-                continue;
-            }
-            let text = crate::review::schema::type_text(s, u.ty.start, u.ty.end);
-            let t = SqlType::parse(&text);
+            let text = &u.text;
+            let t = &u.parsed;
             let message = match (t.base.as_str(), t.args.is_empty()) {
                 ("char", _) => format!(
                     "{}.{} is {text}: values are blank-padded to a fixed length and the length is part of the type",

@@ -1,6 +1,3 @@
-use super::ddl::{actions, alter_table, type_change, type_uses, SqlType};
-use crate::review::schema::{qualify, type_text};
-use crate::review::stmt::{statements, Section};
 use crate::review::{Context, Finding, Rule, Severity};
 
 /// `timestamp` (without time zone) stores a wall-clock reading, not an
@@ -21,14 +18,10 @@ impl Rule for PreferTimestamptz {
         "use timestamptz (timestamp with time zone): it stores an instant and shows it in each session's TimeZone; converting a timestamp column later rewrites the table"
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        for u in type_uses(cx) {
+        for u in cx.type_uses() {
             let s = u.stmt;
-            if u.ty.is_empty() {
-                continue;
-            }
-            let text = type_text(s, u.ty.start, u.ty.end);
-            if SqlType::parse(&text).base != "timestamp" || converted_later(cx, &u.table, &u.column)
-            {
+            let text = &u.text;
+            if u.parsed.base != "timestamp" || converted_later(cx, &u.table, &u.column) {
                 continue;
             }
             out.push(cx.finding(
@@ -47,33 +40,8 @@ impl Rule for PreferTimestamptz {
 /// timestamptz (then the set has dealt with it, and reviewing this file
 /// again should not ask for it once more).
 fn converted_later(cx: &Context<'_>, table: &str, column: &str) -> bool {
-    let n = cx.m.name.number;
-    let q = qualify(table);
-    cx.set
-        .iter()
-        .filter(|o| o.name.number > n)
-        .filter(|o| {
-            let src = o.source.to_ascii_lowercase();
-            src.contains(column) && (src.contains("timestamptz") || src.contains("with time zone"))
-        })
-        .any(|o| {
-            statements(o)
-                .iter()
-                .filter(|s| s.section == Section::Body)
-                .any(|s| {
-                    let Some((t, first)) = alter_table(s) else {
-                        return false;
-                    };
-                    qualify(&t) == q
-                        && actions(s, first).iter().any(|r| {
-                            type_change(s, r).is_some_and(|tc| {
-                                tc.column == column
-                                    && SqlType::parse(&type_text(s, tc.ty.start, tc.ty.end)).base
-                                        == "timestamptz"
-                            })
-                        })
-                })
-        })
+    cx.facts
+        .converted_to_timestamptz_after(table, column, cx.m.name.number)
 }
 
 #[cfg(test)]

@@ -1,9 +1,6 @@
-use super::ddl::{
-    actions, add_action, alter_column, alter_table, bare, column_def, create_table, earlier,
-    implies_not_null, is_constraint_start, table_constraint, Added,
-};
-use crate::review::schema::qualify;
-use crate::review::stmt::{self, Stmt};
+use super::ddl::{actions, alter_column, alter_table};
+use crate::review::schema::{qualify, Store};
+use crate::review::stmt::Stmt;
 use crate::review::{Context, Finding, Rule, Severity};
 
 /// SET NOT NULL scans the table under ACCESS EXCLUSIVE unless a validated
@@ -21,147 +18,44 @@ impl Rule for SetNotNull {
         "SET NOT NULL on an existing table without a validated CHECK (col IS NOT NULL)"
     }
     fn help(&self) -> &'static str {
-        "first ADD CONSTRAINT x CHECK (col IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT x in a later migration (or a no-transaction one), then SET NOT NULL: PostgreSQL 12+ sees the validated check and skips the scan; DROP the check afterwards"
+        "first ADD CONSTRAINT x CHECK (col IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT x in a later migration (or a no-transaction one), then SET NOT NULL: PostgreSQL 12+ sees the validated check and skips the scan; DROP the check afterwards. On PostgreSQL 18, ADD CONSTRAINT x NOT NULL col NOT VALID and a later VALIDATE CONSTRAINT x do it in two steps"
     }
-    fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let body: Vec<&Stmt> = cx.body_stmts().collect();
-        for (pos, s) in body.iter().enumerate() {
-            let Some((table, first)) = alter_table(s) else {
+    fn walks(&self) -> bool {
+        true
+    }
+    fn check_stmt(&self, cx: &Context<'_>, s: &Stmt, schema: &dyn Store, out: &mut Vec<Finding>) {
+        let Some((table, first)) = alter_table(s) else {
+            return;
+        };
+        if cx.created_here(&table, s.start) {
+            return;
+        }
+        let t = schema.table(&qualify(&table));
+        for r in actions(s, first) {
+            let Some((col, _, next)) = alter_column(s, &r) else {
                 continue;
             };
-            if cx.created_here(&table, s.start) {
+            if !s.words_at(next, &["SET", "NOT", "NULL"]) {
                 continue;
             }
-            let q = qualify(&table);
-            for r in actions(s, first) {
-                let Some((col, _, next)) = alter_column(s, &r) else {
-                    continue;
-                };
-                if !s.words_at(next, &["SET", "NOT", "NULL"]) {
-                    continue;
-                }
-                if proven_here(&body[..pos], &q, &col) || proven_before(cx, &body[..pos], &q, &col)
-                {
-                    continue;
-                }
-                out.push(cx.finding(
-                    self,
-                    s.range(r.start, next + 2),
-                    format!("SET NOT NULL on {table}.{col} scans every row under ACCESS EXCLUSIVE (reads and writes wait): no validated CHECK ({col} IS NOT NULL) is known that would let PostgreSQL skip the scan"),
-                ));
+            // A validated CHECK (col IS NOT NULL) still in place, earlier in
+            // the history or in this body, or a column already NOT NULL:
+            // PostgreSQL skips the scan.
+            if t.is_some_and(|t| t.proven_not_null(&col)) {
+                continue;
             }
+            let newer = if cx.target.has(18) {
+                format!("; on PostgreSQL 18 ADD CONSTRAINT {col}_not_null NOT NULL {col} NOT VALID, then VALIDATE CONSTRAINT {col}_not_null in a later migration, avoids both the scan under ACCESS EXCLUSIVE and the helper CHECK")
+            } else {
+                String::new()
+            };
+            out.push(cx.finding(
+                self,
+                s.range(r.start, next + 2),
+                format!("SET NOT NULL on {table}.{col} scans every row under ACCESS EXCLUSIVE (reads and writes wait): no validated CHECK ({col} IS NOT NULL) is known that would let PostgreSQL skip the scan{newer}"),
+            ));
         }
     }
-}
-
-/// A CHECK implying `col IS NOT NULL` added validated earlier in this body,
-/// or added NOT VALID and validated earlier in this body.
-fn proven_here(earlier_stmts: &[&Stmt], table: &str, col: &str) -> bool {
-    let mut pending: Vec<String> = Vec::new();
-    for s in earlier_stmts {
-        let Some((t, first)) = alter_table(s) else {
-            continue;
-        };
-        if qualify(&t) != table {
-            continue;
-        }
-        for r in actions(s, first) {
-            if let Some(Added::Constraint(c)) = add_action(s, &r) {
-                let Some(check) = &c.check else { continue };
-                if !implies_not_null(s, check, col) {
-                    continue;
-                }
-                if !c.not_valid {
-                    return true;
-                }
-                if let Some((n, _)) = c.name {
-                    pending.push(n);
-                }
-            } else if s.words_at(r.start, &["VALIDATE", "CONSTRAINT"]) {
-                if let Some((n, _)) = s.name_at(r.start + 2) {
-                    if pending.contains(&n) {
-                        return true;
-                    }
-                }
-            }
-        }
-    }
-    false
-}
-
-/// A CHECK implying `col IS NOT NULL` from an earlier migration that the
-/// schema knows as validated (or that this body validates before).
-fn proven_before(cx: &Context<'_>, here: &[&Stmt], table: &str, col: &str) -> bool {
-    let validated_here = |name: &str| {
-        here.iter().any(|s| {
-            alter_table(s).is_some_and(|(t, first)| {
-                qualify(&t) == table
-                    && actions(s, first).iter().any(|r| {
-                        s.words_at(r.start, &["VALIDATE", "CONSTRAINT"])
-                            && s.name_at(r.start + 2).is_some_and(|(n, _)| n == name)
-                    })
-            })
-        })
-    };
-    let needle = bare(table).to_ascii_lowercase();
-    for m in earlier(cx) {
-        let src = m.source.to_ascii_lowercase();
-        if !src.contains(&needle) || !src.contains("is not null") {
-            continue;
-        }
-        for s in stmt::statements(m)
-            .iter()
-            .filter(|s| s.section == stmt::Section::Body)
-        {
-            if let Some((t, _, items)) = create_table(s) {
-                if qualify(&t) != table {
-                    continue;
-                }
-                for item in items {
-                    if is_constraint_start(s.word(item.start)) {
-                        let proves = table_constraint(s, item.start, item.end)
-                            .and_then(|c| c.check)
-                            .is_some_and(|e| implies_not_null(s, &e, col));
-                        if proves {
-                            return true;
-                        }
-                    } else if let Some(def) = column_def(s, item.start, item.end) {
-                        if def.check.is_some_and(|e| implies_not_null(s, &e, col)) {
-                            return true;
-                        }
-                    }
-                }
-            } else if let Some((t, first)) = alter_table(s) {
-                if qualify(&t) != table {
-                    continue;
-                }
-                for r in actions(s, first) {
-                    let Some(Added::Constraint(c)) = add_action(s, &r) else {
-                        continue;
-                    };
-                    let Some(check) = &c.check else { continue };
-                    if !implies_not_null(s, check, col) {
-                        continue;
-                    }
-                    match &c.name {
-                        Some((n, _)) => {
-                            let known = cx
-                                .before
-                                .constraints
-                                .get(n)
-                                .is_some_and(|(t, valid)| t == table && *valid);
-                            if known || validated_here(n) {
-                                return true;
-                            }
-                        }
-                        None if !c.not_valid => return true,
-                        None => {}
-                    }
-                }
-            }
-        }
-    }
-    false
 }
 
 #[cfg(test)]
@@ -204,6 +98,51 @@ mod tests {
             "ALTER TABLE app.orders VALIDATE CONSTRAINT chk_email_nn;\nALTER TABLE app.orders ALTER email SET NOT NULL;",
         );
         assert!(spans(&f, "set-not-null").is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn a_check_dropped_later_proves_nothing() {
+        let before = format!(
+            "{BEFORE}\nALTER TABLE app.orders ADD CONSTRAINT chk_email_nn CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE app.orders VALIDATE CONSTRAINT chk_email_nn;\nALTER TABLE app.orders DROP CONSTRAINT IF EXISTS chk_email_nn;"
+        );
+        let f = check_sql(
+            &before,
+            "ALTER TABLE app.orders ALTER COLUMN email SET NOT NULL;",
+        );
+        assert_eq!(spans(&f, "set-not-null"), ["1:24"]);
+        // Dropped in this body, before the SET NOT NULL.
+        let before = format!(
+            "{BEFORE}\nALTER TABLE app.orders ADD CONSTRAINT chk_email_nn CHECK (email IS NOT NULL);"
+        );
+        let f = check_sql(
+            &before,
+            "ALTER TABLE app.orders DROP CONSTRAINT chk_email_nn;\nALTER TABLE app.orders ALTER COLUMN email SET NOT NULL;",
+        );
+        assert_eq!(spans(&f, "set-not-null"), ["2:24"]);
+    }
+
+    #[test]
+    fn an_unnamed_check_in_create_table_counts_and_a_not_null_column_needs_nothing() {
+        let f = check_sql(
+            "CREATE TABLE IF NOT EXISTS app.orders (id bigint, email text, code text NOT NULL, CHECK (email IS NOT NULL));",
+            "ALTER TABLE app.orders ALTER COLUMN email SET NOT NULL, ALTER COLUMN code SET NOT NULL;",
+        );
+        assert!(spans(&f, "set-not-null").is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn the_postgresql_18_form_is_advised_only_from_18() {
+        use crate::review::Target;
+        let body = "ALTER TABLE app.orders ALTER COLUMN email SET NOT NULL;";
+        let on = |major| {
+            super::super::util::check_sql_on(Target::major(major), BEFORE, body)
+                .into_iter()
+                .find(|f| f.rule == "set-not-null")
+                .unwrap()
+                .message
+        };
+        assert!(on(18).contains("NOT NULL email NOT VALID"), "{}", on(18));
+        assert!(!on(13).contains("NOT VALID"), "{}", on(13));
     }
 
     #[test]

@@ -31,11 +31,17 @@ impl Rule for StoredGeneratedColumn {
                     continue;
                 };
                 if let Some((g, true)) = def.generated {
+                    // VIRTUAL generated columns came in 18.
+                    let virtual_ok = if cx.target.has(18) {
+                        "; the target has VIRTUAL generated columns (PostgreSQL 18+), which are added without a rewrite"
+                    } else {
+                        ""
+                    };
                     out.push(cx.finding(
                         self,
                         s.range(g, g + 2),
                         format!(
-                            "stored generated column {} is computed for every existing row of {table}: the table and its indexes are rewritten under ACCESS EXCLUSIVE",
+                            "stored generated column {} is computed for every existing row of {table}: the table and its indexes are rewritten under ACCESS EXCLUSIVE{virtual_ok}",
                             def.name
                         ),
                     ));
@@ -68,5 +74,24 @@ mod tests {
             "ALTER TABLE app.orders ADD COLUMN IF NOT EXISTS gross numeric;\nCREATE TABLE app.lines (id bigint PRIMARY KEY, a int);\nALTER TABLE app.lines ADD COLUMN b int GENERATED ALWAYS AS (a * 2) STORED;",
         );
         assert!(spans(&f, "stored-generated-column").is_empty());
+    }
+
+    #[test]
+    fn the_virtual_advice_follows_the_target() {
+        use crate::review::Target;
+        let body = "ALTER TABLE app.orders ADD COLUMN IF NOT EXISTS gross numeric GENERATED ALWAYS AS (net + tax) STORED;";
+        let on = |major| super::super::util::check_sql_on(Target::major(major), BEFORE, body);
+        let f = on(18);
+        assert!(
+            f.iter()
+                .any(|f| f.rule == "stored-generated-column" && f.message.contains("VIRTUAL")),
+            "{f:?}"
+        );
+        let f = on(13);
+        let m: Vec<_> = f
+            .iter()
+            .filter(|f| f.rule == "stored-generated-column")
+            .collect();
+        assert!(m.len() == 1 && !m[0].message.contains("VIRTUAL"), "{m:?}");
     }
 }

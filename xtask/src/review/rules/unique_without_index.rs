@@ -28,7 +28,8 @@ impl Rule for UniqueWithoutIndex {
             for r in actions(s, first) {
                 let (kind, at) = match add_action(s, &r) {
                     Some(Added::Constraint(c))
-                        if matches!(c.kind, "UNIQUE" | "PRIMARY KEY") && !c.using_index =>
+                        if matches!(c.kind, "UNIQUE" | "PRIMARY KEY")
+                            && c.using_index.is_none() =>
                     {
                         (c.kind, c.kind_at)
                     }

@@ -108,12 +108,49 @@ fn collect_dotted(s: &Stmt, mut i: usize) -> Vec<String> {
     parts
 }
 
+/// Whether two body statements run in one transaction: always in a
+/// transactional file; in a no-transaction file only inside one DO block.
+pub fn same_transaction(
+    cx: &crate::review::Context<'_>,
+    a: &crate::review::stmt::Stmt,
+    b: &crate::review::stmt::Stmt,
+) -> bool {
+    if !cx.m.no_transaction {
+        return true;
+    }
+    matches!((&a.in_do, &b.in_do), (Some(x), Some(y)) if x.range == y.range)
+}
+
 /// Reviews `body` as the body of `2026-01-02_02_test.sql` (no header, so
 /// line 1 is the body's first line; verify and rollback sections follow it)
 /// after folding `before`, the body of an earlier migration, into the
 /// schema. For the rules' unit tests.
 #[cfg(test)]
 pub fn check_sql(before: &str, body: &str) -> Vec<crate::review::Finding> {
+    check_sql_with(&crate::review::Options::default(), before, body)
+}
+
+/// [`check_sql`] for a target server.
+#[cfg(test)]
+pub fn check_sql_on(
+    target: crate::review::Target,
+    before: &str,
+    body: &str,
+) -> Vec<crate::review::Finding> {
+    let opts = crate::review::Options {
+        target,
+        ..Default::default()
+    };
+    check_sql_with(&opts, before, body)
+}
+
+/// [`check_sql`] with options (a target, opt-in rules).
+#[cfg(test)]
+pub fn check_sql_with(
+    opts: &crate::review::Options,
+    before: &str,
+    body: &str,
+) -> Vec<crate::review::Finding> {
     use crate::migration::{Migration, MigrationName};
     use crate::review::schema::Schema;
     use crate::review::stmt;
@@ -128,13 +165,43 @@ pub fn check_sql(before: &str, body: &str) -> Vec<crate::review::Finding> {
         schema.apply(s);
     }
     let text = format!("{body}\n-- migrate:verify\nSELECT 1;\n-- migrate:rollback\nSELECT 1;\n");
+    check_file_with(opts, schema, first, &text)
+}
+
+/// [`check_sql`] with the whole text of the reviewed file (its own verify
+/// and rollback sections).
+#[cfg(test)]
+pub fn check_file(before: &str, text: &str) -> Vec<crate::review::Finding> {
+    use crate::migration::{Migration, MigrationName};
+    use crate::review::schema::Schema;
+
+    let first = Migration::parse(
+        MigrationName::parse("2026-01-01_01_before.sql").expect("name"),
+        &format!("{before}\n"),
+    )
+    .expect("before parses");
+    let mut schema = Schema::default();
+    for s in crate::review::stmt::statements(&first).iter() {
+        schema.apply(s);
+    }
+    check_file_with(&crate::review::Options::default(), schema, first, text)
+}
+
+#[cfg(test)]
+fn check_file_with(
+    opts: &crate::review::Options,
+    schema: crate::review::schema::Schema,
+    first: crate::migration::Migration,
+    text: &str,
+) -> Vec<crate::review::Finding> {
+    use crate::migration::{Migration, MigrationName};
     let m = Migration::parse(
         MigrationName::parse("2026-01-02_02_test.sql").expect("name"),
-        &text,
+        text,
     )
     .expect("body parses");
     let set = vec![first, m.clone()];
-    crate::review::review_one(&m, "migrations/2026-01-02_02_test.sql", &schema, &set)
+    crate::review::review_one_with(&m, "migrations/2026-01-02_02_test.sql", &schema, &set, opts)
 }
 
 /// The `line:col` starts of the findings of `rule`.

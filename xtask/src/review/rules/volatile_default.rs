@@ -77,6 +77,17 @@ impl Rule for VolatileDefault {
                             ty.base
                         ),
                     ));
+                } else if !cx.target.has(11) && def.has_default(s) && !default_is_null(s, &def) {
+                    // Before 11 even a constant default is written into every row.
+                    let d = def.default.clone().unwrap_or_default();
+                    out.push(cx.finding(
+                        self,
+                        s.range(d.start.saturating_sub(1), d.start.saturating_sub(1)),
+                        format!(
+                            "on {} a DEFAULT on ADD COLUMN is written into every existing row of {table}: the table is rewritten under ACCESS EXCLUSIVE (from PostgreSQL 11 a non-volatile default is stored once in the catalog)",
+                            cx.target.describe()
+                        ),
+                    ));
                 } else if let Some(g) = def.identity {
                     out.push(cx.finding(
                         self,
@@ -89,6 +100,13 @@ impl Rule for VolatileDefault {
             }
         }
     }
+}
+
+/// `DEFAULT NULL`, which PostgreSQL never writes.
+fn default_is_null(s: &crate::review::stmt::Stmt, def: &super::ddl::ColumnDef) -> bool {
+    def.default
+        .as_ref()
+        .is_some_and(|d| d.len() == 1 && s.word(d.start) == "NULL")
 }
 
 #[cfg(test)]
@@ -113,5 +131,18 @@ mod tests {
             "ALTER TABLE app.orders ADD COLUMN IF NOT EXISTS created_at timestamptz NOT NULL DEFAULT now();\nALTER TABLE app.orders ADD COLUMN IF NOT EXISTS at2 timestamptz DEFAULT CURRENT_TIMESTAMP;\nALTER TABLE app.orders ALTER COLUMN at2 SET DEFAULT clock_timestamp();\nCREATE TABLE app.lines (id bigint PRIMARY KEY);\nALTER TABLE app.lines ADD COLUMN token uuid DEFAULT gen_random_uuid();",
         );
         assert!(spans(&f, "volatile-default").is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn before_11_every_default_rewrites() {
+        use crate::review::Target;
+        let body =
+            "ALTER TABLE app.orders ADD COLUMN IF NOT EXISTS state text NOT NULL DEFAULT 'new';";
+        let f = super::super::util::check_sql_on(Target::major(10), BEFORE, body);
+        assert_eq!(spans(&f, "volatile-default"), ["1:69"]);
+        for major in [13, 18] {
+            let f = super::super::util::check_sql_on(Target::major(major), BEFORE, body);
+            assert!(spans(&f, "volatile-default").is_empty(), "{major}: {f:?}");
+        }
     }
 }

@@ -1,0 +1,78 @@
+//! Functions and procedures: replaced when their definition differs
+//! (dropped and created, with drops allowed, when CREATE OR REPLACE
+//! cannot), dropped.
+
+use crate::drift::diff::Difference;
+use crate::drift::kind::Aspect;
+use crate::schema::catalog::Function;
+use crate::sql::quote::literal;
+
+use super::writer::{unless, DropStatement, Section, Writer};
+
+/// A routine whose definition differs; whether the script changes it:
+/// `CREATE OR REPLACE` when the signature allows it, else (drops allowed)
+/// dropped and created again.
+pub(super) fn alter(
+    writer: &mut Writer,
+    difference: &Difference,
+    function: &Function,
+    had: &Function,
+) -> bool {
+    if difference.aspect != Aspect::Definition {
+        return false;
+    }
+    // PostgreSQL refuses to replace a routine whose argument names or
+    // modes, OUT arguments or result change, or that would lose a default.
+    let replaceable = function.signature == had.signature && function.defaults >= had.defaults;
+    let keyword = function.kind.keyword();
+    let create = literal(&function.definition);
+    let (risk, then) = if replaceable {
+        (
+            format!(
+                "-- RISK: replaces the {}: callers run the new body.\n",
+                keyword.to_lowercase()
+            ),
+            format!("EXECUTE {create};"),
+        )
+    } else if writer.allow_drop {
+        (
+            format!(
+                "-- RISK: CREATE OR REPLACE cannot change its argument names, OUT arguments, result or defaults: the {}\n\
+                 -- is dropped and created again (in one statement); what depends on it (a view, a trigger, a default,\n\
+                 -- a policy) makes the DROP fail.\n",
+                keyword.to_lowercase()
+            ),
+            format!(
+                "EXECUTE {};\nEXECUTE {create};",
+                literal(&format!("DROP {keyword} {}", difference.id.name))
+            ),
+        )
+    } else {
+        return false;
+    };
+    let sql = format!(
+        "-- {}\n{risk}{}",
+        difference.id,
+        unless(&format!("{} = {create}", current(function)), &then)
+    );
+    writer.push(Section::Later, sql);
+    true
+}
+
+/// The routine's definition as the server has it, found by name and
+/// identity argument types.
+fn current(function: &Function) -> String {
+    format!(
+        "(SELECT pg_catalog.regexp_replace(pg_catalog.pg_get_functiondef(p.oid), '[\\s;]+$', '') FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = {} AND p.proname = {} AND pg_catalog.oidvectortypes(p.proargtypes) = {})",
+        literal(&function.schema),
+        literal(&function.name),
+        literal(&function.identity_types)
+    )
+}
+
+pub(super) fn drop(function: &Function, name: &str) -> DropStatement {
+    DropStatement::new(
+        format!("DROP {} IF EXISTS {name};", function.kind.keyword()),
+        "callers of the function fail",
+    )
+}

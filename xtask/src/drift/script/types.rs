@@ -1,0 +1,176 @@
+//! Types: an enum's missing values added in place; extra values or
+//! another order need the type rebuilt, which only `--allow-drop` does.
+//! Types are dropped with drops allowed.
+
+use crate::drift::diff::Difference;
+use crate::drift::kind::Aspect;
+use crate::schema::catalog::Type;
+use crate::schema::render::do_block;
+use crate::sql::quote::{literal, Quoter};
+
+use super::writer::{DropStatement, Section, Writer};
+
+/// An enum's values: missing ones added in place (ADD VALUE IF NOT EXISTS
+/// BEFORE / AFTER a neighbour); extra ones or another order need the type
+/// rebuilt, which only `allow_drop` does. Whether the script fixes them.
+pub(super) fn alter(
+    writer: &mut Writer,
+    difference: &Difference,
+    want: &Type,
+    have: &Type,
+) -> bool {
+    if difference.aspect != Aspect::Values {
+        return false;
+    }
+    let (Some(wanted), Some(had)) = (want.enum_labels(), have.enum_labels()) else {
+        return false;
+    };
+    let qn = writer.quoter.qualified(&want.schema, &want.name);
+    let (adds, present) = add_values(&qn, wanted, had);
+    if !adds.is_empty() {
+        writer.push(Section::EnumValues, format!("-- {}\n{adds}", difference.id));
+    }
+    if present == wanted {
+        return true;
+    }
+    let removed: Vec<String> = present
+        .iter()
+        .filter(|l| !wanted.contains(l))
+        .map(|l| literal(l))
+        .collect();
+    if !writer.allow_drop {
+        writer.keep(
+            difference.kind(),
+            format!(
+                "-- {}: the database's enum has {} (values {} / another order); rebuilding the type needs --allow-drop\n",
+                difference.id,
+                present.iter().map(|l| literal(l)).collect::<Vec<_>>().join(", "),
+                if removed.is_empty() { "in".to_string() } else { removed.join(", ") }
+            ),
+        );
+        return false;
+    }
+    let users = users(writer, &qn);
+    let block = rebuild(&writer.quoter, want, &qn, wanted);
+    writer.push(
+        Section::EnumValues,
+        format!(
+            "-- {}: rebuilt without {}{}\n-- RISK: rewrites every table with a column of the type (now: {}) under ACCESS EXCLUSIVE locks;\n\
+             -- a row holding a removed value makes the conversion fail (nothing changes then): map those rows to a kept value first.\n{block}",
+            difference.id,
+            if removed.is_empty() { "the old order".to_string() } else { removed.join(", ") },
+            if removed.is_empty() { "" } else { " and in the migrations' order" },
+            if users.is_empty() { "no column".to_string() } else { users.join(", ") },
+        ),
+    );
+    true
+}
+
+/// `ADD VALUE IF NOT EXISTS` for each value `had` lacks, placed after the
+/// value before it (or before the one after it); and the values the type
+/// has then, in their order.
+fn add_values(qn: &str, wanted: &[String], had: &[String]) -> (String, Vec<String>) {
+    let mut present: Vec<String> = had.to_vec();
+    let mut adds = String::new();
+    for (i, label) in wanted.iter().enumerate() {
+        if present.contains(label) {
+            continue;
+        }
+        let after = wanted[..i].iter().rev().find(|l| present.contains(l));
+        let before = wanted[i + 1..].iter().find(|l| present.contains(l));
+        let place = match (after, before) {
+            (Some(a), _) => format!(" AFTER {}", literal(a)),
+            (None, Some(b)) => format!(" BEFORE {}", literal(b)),
+            (None, None) => String::new(),
+        };
+        adds += &format!(
+            "ALTER TYPE {qn} ADD VALUE IF NOT EXISTS {}{place};\n",
+            literal(label)
+        );
+        let at = match after {
+            Some(a) => present
+                .iter()
+                .position(|l| l == a)
+                .map_or(present.len(), |p| p + 1),
+            None => before
+                .and_then(|b| present.iter().position(|l| l == b))
+                .unwrap_or(present.len()),
+        };
+        present.insert(at, label.clone());
+    }
+    (adds, present)
+}
+
+/// The columns of the actual side that use the type (or an array of it).
+fn users(writer: &Writer, qn: &str) -> Vec<String> {
+    let quoter = &writer.quoter;
+    let array = format!("{qn}[]");
+    writer
+        .actual
+        .relations
+        .iter()
+        .flat_map(|r| {
+            let table = quoter.qualified(&r.schema, &r.name);
+            r.columns
+                .iter()
+                .filter(|c| c.type_name == qn || c.type_name == array)
+                .map(move |c| format!("{table}.{}", quoter.ident(&c.name)))
+        })
+        .collect()
+}
+
+/// The type renamed away, created with the expected values, every column
+/// that uses it converted, the old type dropped; nothing when the values
+/// are right already. The columns are found when the script runs, so that
+/// tables it created above, and columns added since it was written, are
+/// converted too. A domain or composite type over the enum makes DROP TYPE
+/// fail and the whole block changes nothing.
+fn rebuild(quoter: &Quoter, enum_type: &Type, qn: &str, wanted: &[String]) -> String {
+    let old = quoter.qualified(
+        &enum_type.schema,
+        &format!("{}__touchpoint_old", enum_type.name),
+    );
+    let labels = wanted
+        .iter()
+        .map(|l| literal(l))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let current = format!(
+        "SELECT pg_catalog.array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = {}::regtype",
+        literal(qn)
+    );
+    do_block(&format!(
+        "DECLARE\n    col record;\nBEGIN\n    IF ({current}) IS NOT DISTINCT FROM ARRAY[{labels}]::text[] THEN\n        RETURN;\n    END IF;\n\
+         \x20   ALTER TYPE {qn} RENAME TO {old_name};\n    CREATE TYPE {qn} AS ENUM ({labels});\n\
+         \x20   FOR col IN\n        SELECT a.attrelid::regclass::text AS tbl, pg_catalog.quote_ident(a.attname) AS name,\n\
+         \x20              a.atttypid = {old_lit}::regtype AS scalar, pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS def\n\
+         \x20         FROM pg_catalog.pg_attribute a\n\
+         \x20         JOIN pg_catalog.pg_class c ON c.oid = a.attrelid AND c.relkind IN ('r', 'p')\n\
+         \x20         LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum\n\
+         \x20        WHERE a.atttypid IN ({old_lit}::regtype, {old_array}::regtype) AND NOT a.attisdropped AND a.attinhcount = 0\n\
+         \x20   LOOP\n\
+         \x20       IF col.def IS NOT NULL THEN\n\
+         \x20           EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT', col.tbl, col.name);\n\
+         \x20       END IF;\n\
+         \x20       EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::text%s::%s', col.tbl, col.name,\n\
+         \x20           CASE WHEN col.scalar THEN {qn_lit} ELSE {qn_array} END, col.name,\n\
+         \x20           CASE WHEN col.scalar THEN '' ELSE '[]' END, CASE WHEN col.scalar THEN {qn_lit} ELSE {qn_array} END);\n\
+         \x20       IF col.def IS NOT NULL THEN\n\
+         \x20           EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', col.tbl, col.name,\n\
+         \x20               pg_catalog.replace(col.def, {old_lit}, {qn_lit}));\n\
+         \x20       END IF;\n\
+         \x20   END LOOP;\n    DROP TYPE {old};\nEND\n",
+        old_name = quoter.ident(&format!("{}__touchpoint_old", enum_type.name)),
+        old_lit = literal(&old),
+        old_array = literal(&format!("{old}[]")),
+        qn_lit = literal(qn),
+        qn_array = literal(&format!("{qn}[]")),
+    ))
+}
+
+pub(super) fn drop(name: &str) -> DropStatement {
+    DropStatement::new(
+        format!("DROP TYPE IF EXISTS {name};"),
+        "fails while a column uses the type (nothing is dropped with it)",
+    )
+}

@@ -1,0 +1,490 @@
+//! The SQL of every catalog query, one function per query: what
+//! [`super::read`] sends, pipelined in three batches (the kinds held as
+//! their statements are in `deparsed`).
+
+/// Schemas that belong to the server, not to the user.
+pub(super) const USER_NS: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
+
+/// Whether the object `(class, oid)` belongs to an extension.
+pub(super) fn not_extension_member(class: &str, oid: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend xd WHERE xd.classid = 'pg_catalog.{class}'::regclass AND xd.objid = {oid} AND xd.deptype = 'e')"
+    )
+}
+
+pub(super) struct Queries {
+    pub schemas: String,
+    pub extensions: String,
+    pub types: String,
+    pub domain_checks: String,
+    pub composite_attributes: String,
+    pub sequences: String,
+    pub sequence_owners: String,
+    pub relations: String,
+    pub columns: String,
+    pub constraints: String,
+    pub indexes: String,
+    pub triggers: String,
+    pub policies: String,
+    pub grants: String,
+    pub function_grants: String,
+    pub functions: String,
+    pub depends: String,
+    pub extension_members: String,
+    pub unmodelled: String,
+}
+
+impl Queries {
+    /// The queries for a server of `version` (`server_version_num`).
+    pub(super) fn new(version: i32) -> Queries {
+        // User relations: in a user schema, not an extension's.
+        let rel_user = format!(
+            "{USER_NS} AND {}",
+            not_extension_member("pg_class", "c.oid")
+        );
+        Queries {
+            schemas: schemas(),
+            extensions: extensions(),
+            types: types(),
+            domain_checks: domain_checks(),
+            composite_attributes: composite_attributes(),
+            sequences: sequences(&rel_user),
+            sequence_owners: sequence_owners(),
+            relations: relations(&rel_user),
+            columns: columns(&rel_user, version),
+            constraints: constraints(version),
+            indexes: indexes(),
+            triggers: triggers(),
+            policies: policies(),
+            grants: grants(&rel_user),
+            function_grants: function_grants(),
+            functions: functions(),
+            depends: depends(),
+            extension_members: extension_members(),
+            unmodelled: unmodelled(&rel_user),
+        }
+    }
+}
+
+/// The items of an options array as `OPTIONS (...)` lists them
+/// (`name 'value'`), in their order; NULL without options.
+fn option_items(options: &str) -> String {
+    format!(
+        "(SELECT pg_catalog.array_agg(pg_catalog.quote_ident(o.option_name) || ' ' || pg_catalog.quote_literal(o.option_value) ORDER BY o.ord)
+            FROM pg_catalog.pg_options_to_table({options}) WITH ORDINALITY o(option_name, option_value, ord))"
+    )
+}
+
+/// `COLLATE` name of `coll` when it is not the default of type `typ`.
+fn collation_sql(coll: &str, typ: &str) -> String {
+    format!(
+        "CASE WHEN {coll} <> 0 AND {coll} <> (SELECT bt.typcollation FROM pg_catalog.pg_type bt WHERE bt.oid = {typ})
+              THEN (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)
+                      FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+                     WHERE co.oid = {coll}) END"
+    )
+}
+
+/// Schemas that are not the server's or an extension's.
+fn schemas() -> String {
+    format!(
+        "SELECT n.oid, n.nspname::text, pg_catalog.obj_description(n.oid, 'pg_namespace')
+                   FROM pg_catalog.pg_namespace n
+                  WHERE {USER_NS} AND {}",
+        not_extension_member("pg_namespace", "n.oid")
+    )
+}
+
+/// Extensions but plpgsql (every database has it).
+fn extensions() -> String {
+    "SELECT x.oid, x.extname::text, n.nspname::text, pg_catalog.obj_description(x.oid, 'pg_extension')
+                           FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
+                          WHERE x.extname <> 'plpgsql'"
+                .to_string()
+}
+
+/// Enums, domains and standalone composite types.
+fn types() -> String {
+    format!(
+                "SELECT t.oid, n.nspname::text, t.typname::text, t.typtype::text,
+                        (SELECT pg_catalog.array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
+                           FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid),
+                        CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END,
+                        {},
+                        pg_catalog.pg_get_expr(t.typdefaultbin, 0),
+                        t.typnotnull,
+                        pg_catalog.obj_description(t.oid, 'pg_type'),
+                        t.typrelid
+                   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+                  WHERE {USER_NS} AND {}
+                    AND (t.typtype IN ('e', 'd')
+                         OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c'))",
+                collation_sql("t.typcollation", "t.typbasetype"),
+                not_extension_member("pg_type", "t.oid")
+            )
+}
+
+/// The CHECK constraints of domains.
+fn domain_checks() -> String {
+    "SELECT co.contypid, co.conname::text, pg_catalog.pg_get_constraintdef(co.oid), co.oid
+                              FROM pg_catalog.pg_constraint co
+                             WHERE co.contypid <> 0 AND co.contype = 'c'
+                             ORDER BY co.contypid, co.conname"
+        .to_string()
+}
+
+/// The attributes of composite types.
+fn composite_attributes() -> String {
+    format!(
+        "SELECT a.attrelid, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), {}
+                   FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+                  WHERE c.relkind = 'c' AND a.attnum > 0 AND NOT a.attisdropped
+                  ORDER BY a.attrelid, a.attnum",
+        collation_sql("a.attcollation", "a.atttypid")
+    )
+}
+
+/// Sequences with their options, and whether they are UNLOGGED (15+).
+fn sequences(rel_user: &str) -> String {
+    format!(
+        "SELECT c.oid, n.nspname::text, c.relname::text, pg_catalog.format_type(s.seqtypid, NULL),
+                        s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache, s.seqcycle,
+                        pg_catalog.obj_description(c.oid, 'pg_class'), c.relpersistence = 'u'
+                   FROM pg_catalog.pg_sequence s
+                   JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid
+                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                  WHERE {rel_user}"
+    )
+}
+
+/// What owns a sequence: a serial column (`a`) or an identity column (`i`).
+fn sequence_owners() -> String {
+    "SELECT d.objid, d.refobjid, a.attname::text, d.deptype::text
+                                FROM pg_catalog.pg_depend d
+                                JOIN pg_catalog.pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+                                JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+                               WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                                 AND d.refclassid = 'pg_catalog.pg_class'::regclass
+                                 AND d.deptype IN ('a', 'i')"
+                .to_string()
+}
+
+/// Tables, partitioned tables, views and materialized views.
+fn relations(rel_user: &str) -> String {
+    format!(
+                "SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text, c.relpersistence::text,
+                        c.relrowsecurity, c.relforcerowsecurity, c.relreplident::text, c.reloptions::text[],
+                        CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,
+                        CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END,
+                        CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END,
+                        (SELECT pg_catalog.array_agg(i.inhparent ORDER BY i.inhseqno)
+                           FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid),
+                        ds.description,
+                        (SELECT pg_catalog.quote_ident(fs.srvname) FROM pg_catalog.pg_foreign_table ft
+                           JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver WHERE ft.ftrelid = c.oid),
+                        (SELECT {} FROM pg_catalog.pg_foreign_table ft WHERE ft.ftrelid = c.oid)
+                   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                   LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = c.oid
+                         AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = 0
+                  WHERE {rel_user} AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+                option_items("ft.ftoptions")
+            )
+}
+
+/// Columns with their defaults, identities and generated expressions; from
+/// 18 with their NOT NULL constraint (a `pg_constraint` row of its own,
+/// named, maybe NOT VALID or NO INHERIT: `attnotnull` is true for a NOT
+/// VALID one too); from 14 with their compression method.
+fn columns(rel_user: &str, version: i32) -> String {
+    let (not_null, not_null_join) = if version >= 180_000 {
+        (
+            "nn.conname::text, nn.convalidated, nn.connoinherit, nn.conislocal",
+            "LEFT JOIN pg_catalog.pg_constraint nn ON nn.conrelid = a.attrelid AND nn.contype = 'n' AND nn.conkey[1] = a.attnum",
+        )
+    } else {
+        ("NULL::text, NULL::bool, NULL::bool, NULL::bool", "")
+    };
+    let compression = if version >= 140_000 {
+        "a.attcompression::text"
+    } else {
+        "''"
+    };
+    format!(
+                "SELECT a.attrelid, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
+                        pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
+                        a.attislocal, {}, ds.description, {}, {not_null}, {compression}
+                   FROM pg_catalog.pg_attribute a
+                   JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                   LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                   LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = a.attrelid
+                         AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = a.attnum
+                   {not_null_join}
+                  WHERE {rel_user} AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND a.attnum > 0 AND NOT a.attisdropped
+                  ORDER BY a.attrelid, a.attnum",
+                collation_sql("a.attcollation", "a.atttypid"),
+                option_items("a.attfdwoptions")
+            )
+}
+
+/// Table constraints (not domains'). From 18 a check or foreign key may be
+/// NOT ENFORCED (`conenforced`; `convalidated` is false then too).
+fn constraints(version: i32) -> String {
+    let enforced = if version >= 180_000 {
+        "co.conenforced"
+    } else {
+        "true"
+    };
+    format!(
+        "SELECT co.oid, co.conrelid, co.conname::text, co.contype::text,
+                                 pg_catalog.pg_get_constraintdef(co.oid), co.convalidated, co.conislocal,
+                                 co.conindid, ds.description, {enforced}
+                            FROM pg_catalog.pg_constraint co
+                            LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = co.oid
+                                  AND ds.classoid = 'pg_catalog.pg_constraint'::regclass AND ds.objsubid = 0
+                           WHERE co.conrelid <> 0 AND co.contype IN ('p', 'u', 'f', 'c', 'x')
+                           ORDER BY co.conrelid, co.conname"
+    )
+}
+
+/// Indexes, marked when they back a constraint or a parent's index.
+fn indexes() -> String {
+    format!(
+                "SELECT i.indexrelid, i.indrelid, ci.relname::text,
+                        CASE WHEN backs.conindid IS NULL THEN pg_catalog.pg_get_indexdef(i.indexrelid) ELSE '' END,
+                        i.indisvalid, backs.conindid IS NOT NULL, h.inhrelid IS NOT NULL, i.indisclustered,
+                        ds.description
+                   FROM pg_catalog.pg_index i
+                   JOIN pg_catalog.pg_class ci ON ci.oid = i.indexrelid
+                   LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = i.indexrelid
+                         AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = 0
+                   JOIN pg_catalog.pg_namespace n ON n.oid = ci.relnamespace
+                   LEFT JOIN (SELECT DISTINCT co.conindid, co.conrelid FROM pg_catalog.pg_constraint co
+                               WHERE co.contype IN ('p', 'u', 'x')) backs
+                          ON backs.conindid = i.indexrelid AND backs.conrelid = i.indrelid
+                   LEFT JOIN (SELECT DISTINCT inhrelid FROM pg_catalog.pg_inherits) h ON h.inhrelid = i.indexrelid
+                  WHERE {USER_NS}
+                  ORDER BY i.indrelid, ci.relname"
+            )
+}
+
+/// Triggers a user made (not internal, not cloned to partitions).
+fn triggers() -> String {
+    "SELECT t.oid, t.tgrelid, t.tgname::text, pg_catalog.pg_get_triggerdef(t.oid),
+                              t.tgenabled::text, pg_catalog.obj_description(t.oid, 'pg_trigger')
+                         FROM pg_catalog.pg_trigger t
+                        WHERE NOT t.tgisinternal AND t.tgparentid = 0
+                        ORDER BY t.tgrelid, t.tgname"
+        .to_string()
+}
+
+/// Row level security policies.
+fn policies() -> String {
+    "SELECT p.oid, p.polrelid, p.polname::text, p.polpermissive, p.polcmd::text,
+                              (SELECT pg_catalog.array_agg(CASE WHEN r = 0 THEN 'PUBLIC'
+                                                        ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r)) END
+                                                   ORDER BY 1)
+                                 FROM pg_catalog.unnest(p.polroles) r),
+                              pg_catalog.pg_get_expr(p.polqual, p.polrelid),
+                              pg_catalog.pg_get_expr(p.polwithcheck, p.polrelid),
+                              pg_catalog.obj_description(p.oid, 'pg_policy')
+                         FROM pg_catalog.pg_policy p
+                        ORDER BY p.polrelid, p.polname"
+                .to_string()
+}
+
+/// Privileges on relations, the owner's own left out.
+fn grants(rel_user: &str) -> String {
+    format!(
+                "SELECT c.oid,
+                        CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,
+                        a.privilege_type::text, a.is_grantable
+                   FROM pg_catalog.pg_class c
+                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
+                        pg_catalog.aclexplode(c.relacl) a
+                  WHERE c.relacl IS NOT NULL AND a.grantee <> c.relowner AND {rel_user}
+                    AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
+            )
+}
+
+/// Privileges on functions and procedures, the owner's own left out; a
+/// routine without an ACL has the built-in default (EXECUTE for PUBLIC),
+/// written out so that revoking it is a difference like any other.
+fn function_grants() -> String {
+    format!(
+        "SELECT p.oid,
+                CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,
+                a.privilege_type::text, a.is_grantable
+           FROM pg_catalog.pg_proc p
+           JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace,
+                pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) a
+          WHERE a.grantee <> p.proowner AND {USER_NS} AND {} AND p.prokind IN ('f', 'p')",
+        not_extension_member("pg_proc", "p.oid")
+    )
+}
+
+/// Functions and procedures: not an extension's, and not the constructors
+/// a range type makes (and from 14 its multirange type), which depend on
+/// their type internally and are created with it.
+fn functions() -> String {
+    format!(
+                "SELECT p.oid, n.nspname::text, p.proname::text, pg_catalog.pg_get_function_identity_arguments(p.oid),
+                        p.prokind::text, pg_catalog.pg_get_functiondef(p.oid),
+                        pg_catalog.obj_description(p.oid, 'pg_proc'), pg_catalog.oidvectortypes(p.proargtypes),
+                        coalesce((SELECT pg_catalog.string_agg(coalesce(x.m::text, 'i') || ' ' || coalesce(x.n, '') || ' ' || pg_catalog.format_type(x.t, NULL), ', ' ORDER BY x.o)
+                           FROM ROWS FROM (pg_catalog.unnest(coalesce(p.proallargtypes, p.proargtypes::pg_catalog.oid[])),
+                                          pg_catalog.unnest(p.proargmodes), pg_catalog.unnest(p.proargnames))
+                                WITH ORDINALITY x(t, m, n, o)), '')
+                          || ' -> ' || coalesce(pg_catalog.pg_get_function_result(p.oid), ''),
+                        p.pronargdefaults
+                   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                  WHERE {USER_NS} AND {} AND p.prokind IN ('f', 'p')
+                    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend di WHERE di.classid = 'pg_catalog.pg_proc'::regclass
+                                       AND di.objid = p.oid AND di.deptype = 'i')",
+                not_extension_member("pg_proc", "p.oid")
+            )
+}
+
+/// Normal dependencies between user objects.
+fn depends() -> String {
+    // Column defaults and view rules are resolved to their relation,
+    // array types to their element, row types to their relation; all
+    // by joins (no per-row subqueries: pg_depend is the big table).
+    "SELECT CASE WHEN ad.oid IS NOT NULL OR rw.oid IS NOT NULL THEN 'pg_class' ELSE d.classid::regclass::text END,
+                             coalesce(ad.adrelid, rw.ev_class, d.objid),
+                             CASE WHEN coalesce(nullif(el.typrelid, 0), nullif(ty.typrelid, 0)) IS NOT NULL THEN 'pg_class'
+                                  ELSE d.refclassid::regclass::text END,
+                             coalesce(nullif(el.typrelid, 0), el.oid, nullif(ty.typrelid, 0), d.refobjid)
+                        FROM pg_catalog.pg_depend d
+                        LEFT JOIN pg_catalog.pg_attrdef ad
+                               ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND ad.oid = d.objid
+                        LEFT JOIN pg_catalog.pg_rewrite rw
+                               ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND rw.oid = d.objid AND rw.rulename = '_RETURN'
+                        LEFT JOIN pg_catalog.pg_type ty
+                               ON d.refclassid = 'pg_catalog.pg_type'::regclass AND ty.oid = d.refobjid
+                        LEFT JOIN pg_catalog.pg_type el
+                               ON ty.typcategory = 'A' AND ty.typelem <> 0 AND el.oid = ty.typelem
+                       WHERE d.deptype = 'n' AND d.objid >= 16384 AND d.refobjid >= 16384"
+                .to_string()
+}
+
+/// What belongs to which extension.
+fn extension_members() -> String {
+    "SELECT d.classid::regclass::text, d.objid, x.extname::text
+                                  FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension x ON x.oid = d.refobjid
+                                 WHERE d.deptype = 'e'"
+                .to_string()
+}
+
+/// Objects of kinds the model does not hold, by kind and name.
+fn unmodelled(rel_user: &str) -> String {
+    format!(
+                "SELECT 'window function', n.nspname || '.' || p.proname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                  WHERE {USER_NS} AND p.prokind = 'w' AND {proc}
+                 UNION ALL
+                 SELECT 'operator', n.nspname || '.' || o.oprname FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+                  WHERE {USER_NS} AND {op}
+                 UNION ALL
+                 SELECT CASE t.typtype WHEN 'r' THEN 'range type' WHEN 'm' THEN 'multirange type' ELSE 'base type' END,
+                        n.nspname || '.' || t.typname
+                   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+                  WHERE {USER_NS} AND {typ} AND t.typtype IN ('r', 'b') AND t.typcategory <> 'A'
+                 UNION ALL
+                 SELECT 'statistics object', n.nspname || '.' || s.stxname FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
+                  WHERE {USER_NS}
+                 UNION ALL
+                 SELECT 'text search configuration', n.nspname || '.' || t.cfgname FROM pg_catalog.pg_ts_config t JOIN pg_catalog.pg_namespace n ON n.oid = t.cfgnamespace
+                  WHERE {USER_NS}
+                 UNION ALL
+                 SELECT 'text search dictionary', n.nspname || '.' || t.dictname FROM pg_catalog.pg_ts_dict t JOIN pg_catalog.pg_namespace n ON n.oid = t.dictnamespace
+                  WHERE {USER_NS}
+                 UNION ALL
+                 SELECT 'grant on window function', n.nspname || '.' || p.proname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                  WHERE {USER_NS} AND {proc} AND p.proacl IS NOT NULL AND p.prokind = 'w'
+                 UNION ALL
+                 SELECT 'grant on schema', n.nspname FROM pg_catalog.pg_namespace n
+                  WHERE {USER_NS} AND n.nspacl IS NOT NULL AND n.nspname <> 'public'
+                 UNION ALL
+                 SELECT 'grant on type', n.nspname || '.' || t.typname FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+                  WHERE {USER_NS} AND {typ} AND t.typacl IS NOT NULL
+                 UNION ALL
+                 SELECT 'column grant', n.nspname || '.' || c.relname || '.' || a.attname
+                   FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                  WHERE {rel_user} AND a.attacl IS NOT NULL AND a.attnum > 0
+                 UNION ALL
+                 SELECT 'column storage or statistics setting', n.nspname || '.' || c.relname || '.' || a.attname
+                   FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                   JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+                  WHERE {rel_user} AND c.relkind IN ('r', 'p', 'm') AND a.attnum > 0 AND NOT a.attisdropped
+                    AND (a.attstattarget >= 0 OR a.attstorage <> t.typstorage)
+                 UNION ALL
+                 SELECT 'tablespace', n.nspname || '.' || c.relname
+                   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                  WHERE {rel_user} AND c.reltablespace <> 0
+                 UNION ALL
+                 SELECT 'owner other than the database owner', n.nspname || '.' || c.relname || ' (' || pg_catalog.pg_get_userbyid(c.relowner) || ')'
+                   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                  WHERE {rel_user} AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+                    AND c.relowner <> (SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+                 UNION ALL
+                 SELECT 'owner other than the database owner', n.nspname || ' (' || pg_catalog.pg_get_userbyid(n.nspowner) || ')'
+                   FROM pg_catalog.pg_namespace n
+                  WHERE {USER_NS} AND n.nspname <> 'public'
+                    AND n.nspowner <> (SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+                 UNION ALL
+                 SELECT 'owner other than the database owner', n.nspname || '.' || p.proname || ' (' || pg_catalog.pg_get_userbyid(p.proowner) || ')'
+                   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                  WHERE {USER_NS} AND {proc}
+                    AND p.proowner <> (SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+                 UNION ALL
+                 SELECT 'owner other than the database owner', n.nspname || '.' || t.typname || ' (' || pg_catalog.pg_get_userbyid(t.typowner) || ')'
+                   FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+                  WHERE {USER_NS} AND {typ} AND t.typtype IN ('e', 'd', 'c', 'r') AND t.typrelid = 0
+                    AND t.typowner <> (SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+                 UNION ALL
+                 SELECT 'owner other than the database owner', o.what || ' ' || o.name || ' (' || pg_catalog.pg_get_userbyid(o.owner) || ')'
+                   FROM (SELECT 'collation' AS what, n.nspname || '.' || co.collname AS name, co.collowner AS owner
+                           FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace
+                          WHERE {USER_NS}
+                         UNION ALL SELECT 'event trigger', e.evtname, e.evtowner FROM pg_catalog.pg_event_trigger e
+                         UNION ALL SELECT 'foreign data wrapper', w.fdwname, w.fdwowner FROM pg_catalog.pg_foreign_data_wrapper w
+                         UNION ALL SELECT 'server', s.srvname, s.srvowner FROM pg_catalog.pg_foreign_server s
+                         UNION ALL SELECT 'publication', p.pubname, p.pubowner FROM pg_catalog.pg_publication p
+                         UNION ALL SELECT 'foreign table', n.nspname || '.' || c.relname, c.relowner
+                           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                          WHERE {rel_user} AND c.relkind = 'f') o
+                  WHERE o.owner <> (SELECT d.datdba FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+                    AND o.owner <> 10
+                 UNION ALL
+                 SELECT 'user mapping secret (left out)', u.srvname || ' for ' || u.usename || ': ' || o.option_name
+                   FROM pg_catalog.pg_user_mappings u, pg_catalog.pg_options_to_table(u.umoptions) o
+                  WHERE o.option_name ~* '(password|secret)' AND o.option_name <> 'password_required'
+                 UNION ALL
+                 SELECT 'privileges revoked from the owner', n.nspname || '.' || c.relname
+                   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                  WHERE {rel_user} AND c.relacl IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(c.relacl) a WHERE a.grantee = c.relowner)
+                 UNION ALL
+                 SELECT 'subscription (needs a live publisher)', s.subname FROM pg_catalog.pg_subscription s
+                  WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+                 UNION ALL
+                 SELECT 'grant on an extension''s object', n.nspname || '.' || p.proname
+                   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+                   JOIN pg_catalog.pg_depend xd ON xd.classid = 'pg_catalog.pg_proc'::regclass AND xd.objid = p.oid AND xd.deptype = 'e'
+                   LEFT JOIN pg_catalog.pg_init_privs ip ON ip.classoid = 'pg_catalog.pg_proc'::regclass AND ip.objoid = p.oid AND ip.objsubid = 0
+                  WHERE p.proacl IS DISTINCT FROM ip.initprivs
+                 UNION ALL
+                 SELECT 'grant on an extension''s object', n.nspname || '.' || c.relname
+                   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                   JOIN pg_catalog.pg_depend xd ON xd.classid = 'pg_catalog.pg_class'::regclass AND xd.objid = c.oid AND xd.deptype = 'e'
+                   LEFT JOIN pg_catalog.pg_init_privs ip ON ip.classoid = 'pg_catalog.pg_class'::regclass AND ip.objoid = c.oid AND ip.objsubid = 0
+                  WHERE c.relacl IS DISTINCT FROM ip.initprivs
+                 UNION ALL
+                 SELECT 'security label', s.provider || ' on ' || s.objoid::text FROM pg_catalog.pg_seclabel s",
+                proc = not_extension_member("pg_proc", "p.oid"),
+                op = not_extension_member("pg_operator", "o.oid"),
+                typ = not_extension_member("pg_type", "t.oid"),
+            )
+}
