@@ -65,7 +65,8 @@ fn developer(dir: &Path, program: &str, args: &[&str]) -> Output {
     let mut cmd = Command::new(program);
     for (key, _) in std::env::vars_os() {
         let key = key.to_string_lossy().into_owned();
-        let cargo_own = key.starts_with("CARGO_") && key != "CARGO_HOME";
+        let cargo_own =
+            key.starts_with("CARGO_") && key != "CARGO_HOME" && key != "CARGO_INCREMENTAL";
         if cargo_own
             || key.starts_with("TOUCHPOINT_")
             || key.starts_with("PG")
