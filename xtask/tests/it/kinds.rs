@@ -8,9 +8,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::support::psql;
+use crate::support::{create_database, server};
 use touchpoint::drift::{self, Change, Difference};
-use touchpoint::pg::connect::Database;
 use touchpoint::pg::Throwaway;
 use touchpoint::schema::catalog::{self, Catalog};
 use touchpoint::schema::roundtrip;
@@ -151,17 +150,6 @@ fn db(kind: &str, what: &str) -> String {
     format!("{}_{what}", kind.replace(' ', "_"))
 }
 
-fn create(pg: &Throwaway, name: &str, sql: &[&str]) {
-    psql(&pg.url(), &format!("CREATE DATABASE {name}"));
-    for s in sql {
-        psql(&pg.url_for(name), s);
-    }
-}
-
-fn server(pg: &Throwaway) -> Database {
-    Database::from_conninfo(&pg.url(), |_| None).unwrap()
-}
-
 fn read(pg: &Throwaway, name: &str) -> Catalog {
     let server = server(pg);
     touchpoint::pg::block_on(async {
@@ -197,7 +185,7 @@ fn each_kind_round_trips_through_sync() {
     for case in CASES {
         for (what, object) in [("a", case.a), ("b", case.b)] {
             let source = db(case.kind, what);
-            create(&pg, &source, &[case.base, object]);
+            create_database(&pg, &source, &[case.base, object]);
             let copy = format!("{source}_copy");
             let rt = touchpoint::pg::block_on(async {
                 let admin = server(&pg).connect("test").await.unwrap();
@@ -233,7 +221,7 @@ fn each_kind_round_trips_through_sync() {
 #[test]
 fn default_privileges_go_to_the_last_file() {
     let pg = Throwaway::start().unwrap();
-    create(
+    create_database(
         &pg,
         "late",
         &[
@@ -316,11 +304,11 @@ fn drift_finds_each_kind_missing_extra_and_changed_and_the_script_converges() {
             db(case.kind, "b"),
         );
         let (missing, extra) = (db(case.kind, "missing"), db(case.kind, "extra"));
-        create(&pg, &base, &[case.base]);
-        create(&pg, &a, &[case.base, case.a]);
-        create(&pg, &b, &[case.base, case.b]);
-        create(&pg, &missing, &[case.base]);
-        create(&pg, &extra, &[case.base, case.a]);
+        create_database(&pg, &base, &[case.base]);
+        create_database(&pg, &a, &[case.base, case.a]);
+        create_database(&pg, &b, &[case.base, case.b]);
+        create_database(&pg, &missing, &[case.base]);
+        create_database(&pg, &extra, &[case.base, case.a]);
 
         let (before, left) = drift_and_catch_up(&pg, &a, &missing);
         assert!(

@@ -10,12 +10,11 @@ use std::process::Command;
 
 use touchpoint::drift::{self, Change, Difference};
 use touchpoint::pg::cluster::Binaries;
-use touchpoint::pg::connect::Database;
 use touchpoint::pg::Throwaway;
 use touchpoint::schema::catalog::{self, Catalog, Column, GeneratedKind, Relation};
 use touchpoint::schema::{render, roundtrip};
 
-use crate::support::psql;
+use crate::support::{create_database, psql, server};
 
 /// A cluster of `major` and its binaries, or `None` (with a note) when
 /// they are not at hand.
@@ -30,12 +29,7 @@ fn cluster(major: u32) -> Option<(Throwaway, Binaries)> {
 }
 
 fn create(pg: &Throwaway, name: &str, sql: &str) {
-    psql(&pg.url(), &format!("CREATE DATABASE {name}"));
-    psql(&pg.url_for(name), sql);
-}
-
-fn server(pg: &Throwaway) -> Database {
-    Database::from_conninfo(&pg.url(), |_| None).unwrap()
+    create_database(pg, name, &[sql]);
 }
 
 fn read(pg: &Throwaway, name: &str) -> Catalog {

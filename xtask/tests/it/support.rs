@@ -158,3 +158,16 @@ pub fn migration(nn: u32, title: &str, body: &str) -> String {
 "
     )
 }
+
+/// A new database `name` on `pg`, with each of `sql` run in it.
+pub fn create_database(pg: &touchpoint::pg::Throwaway, name: &str, sql: &[&str]) {
+    psql(&pg.url(), &format!("CREATE DATABASE {name}"));
+    for s in sql {
+        psql(&pg.url_for(name), s);
+    }
+}
+
+/// `pg` as touchpoint connects to it.
+pub fn server(pg: &touchpoint::pg::Throwaway) -> touchpoint::pg::connect::Database {
+    touchpoint::pg::connect::Database::from_conninfo(&pg.url(), |_| None).unwrap()
+}
