@@ -354,7 +354,10 @@ impl<'a> Flattener<'a, '_> {
             }
         }
         if r.kind.is_table() && r.replica_identity != ReplicaIdentity::Default {
-            let code = r.replica_identity.code().to_string();
+            let mut code = r.replica_identity.code().to_string();
+            if let Some(i) = r.indexes.iter().find(|i| i.replica_identity) {
+                code += &format!(" {}", self.quoter.ident(&i.name));
+            }
             aspects.insert(Aspect::ReplicaIdentity, code);
         }
         put(&mut aspects, Aspect::Definition, r.view_definition.clone());

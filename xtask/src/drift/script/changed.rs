@@ -34,8 +34,8 @@ pub(super) fn alter(
         },
         Source::Constraint(r, c) => constraints::alter(writer, difference, r, c),
         Source::Index(r, i) => indexes::alter(writer, difference, r, i),
-        Source::Relation(r) if r.kind.has_columns() => tables::alter(writer, difference, r),
-        Source::Relation(r) => views::alter(writer, difference, r),
+        Source::Relation(r) if r.kind.has_columns() => tables::alter(writer, difference, r, have),
+        Source::Relation(r) => views::alter(writer, difference, r, have),
         Source::Function(f) => match have.source {
             Source::Function(had) => functions::alter(writer, difference, f, had),
             _ => false,

@@ -6,7 +6,9 @@ use crate::drift::diff::Difference;
 use crate::drift::kind::Aspect;
 use crate::drift::model::{Object, Source};
 use crate::schema::catalog::{Column, GeneratedKind, RelKind, Relation};
-use crate::schema::render::{add_not_valid_not_null, column_sql, column_sql_nullable, do_block};
+use crate::schema::render::{
+    add_not_valid_not_null, column_sql, column_sql_nullable, do_block, identity_sql,
+};
 use crate::sql::quote::{literal, Quoter};
 
 use super::writer::{unless, DropStatement, Section, Writer};
@@ -72,8 +74,11 @@ pub(super) fn alter(
 ) -> bool {
     let sql = match difference.aspect {
         Aspect::Type => retype(&writer.quoter, difference, relation, column, have),
-        // A type change sets the default with the new type.
+        // A type change sets the default with the new type; an identity
+        // added drops it.
         Aspect::Default if have.aspect(Aspect::Type) != want.aspect(Aspect::Type) => return true,
+        Aspect::Default if column.identity.is_some() => return true,
+        Aspect::Identity => return identity(writer, difference, (relation, column), have),
         // A column that stops being generated gets its default with that
         // (a generated column refuses SET DEFAULT).
         Aspect::Default
@@ -121,22 +126,112 @@ pub(super) fn alter(
                 return false;
             };
             let (qn, col) = names(&writer.quoter, relation, column);
-            let o = &sequence.options;
+            let current = format!(
+                "pg_catalog.pg_get_serial_sequence({}, {})",
+                literal(&qn),
+                literal(&column.name)
+            );
+            let alter = format!("ALTER TABLE {qn} ALTER COLUMN {col}");
             format!(
-                "-- {}\nALTER TABLE {qn} ALTER COLUMN {col} SET INCREMENT BY {} SET MINVALUE {} SET MAXVALUE {} SET START WITH {} SET CACHE {} SET {};\n",
+                "-- {}
+{}",
                 difference.id,
-                o.increment,
-                o.min,
-                o.max,
-                o.start,
-                o.cache,
-                if o.cycle { "CYCLE" } else { "NO CYCLE" }
+                sequence_bounds(&current, &alter, " SET", &sequence.options)
             )
         }
         _ => return false,
     };
     writer.push(Section::Columns, sql);
     true
+}
+
+/// Identity added (the column's default dropped and NOT NULL set first, the
+/// sequence moved past the values the column holds), dropped (before the
+/// columns' section: a serial default may take the sequence's name), or
+/// switched between ALWAYS and BY DEFAULT. Whether the script fixes it.
+fn identity(
+    writer: &mut Writer,
+    difference: &Difference,
+    (relation, column): (&Relation, &Column),
+    have: &Object,
+) -> bool {
+    let quoter = &writer.quoter;
+    let (qn, col) = names(quoter, relation, column);
+    let is = |code: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = {}::regclass AND a.attname = {} AND NOT a.attisdropped AND a.attidentity = '{code}')",
+            literal(&qn),
+            literal(&column.name)
+        )
+    };
+    let id = &difference.id;
+    let Some(want) = column.identity else {
+        let sql = format!(
+            "-- {id}
+-- RISK: the identity's sequence goes with it: inserts that leave the column out need a value.
+             ALTER TABLE {qn} ALTER COLUMN {col} DROP IDENTITY IF EXISTS;
+"
+        );
+        writer.push(Section::Prepare, sql);
+        return true;
+    };
+    let code = want.code().to_string();
+    let then = if have.aspect(Aspect::Identity).is_some() {
+        format!(
+            "ALTER TABLE {qn} ALTER COLUMN {col} SET GENERATED {};",
+            want.sql()
+        )
+    } else {
+        let Some(clause) = identity_sql(quoter, relation, column) else {
+            return false;
+        };
+        format!(
+            "ALTER TABLE {qn} ALTER COLUMN {col} DROP DEFAULT;
+             ALTER TABLE {qn} ALTER COLUMN {col} SET NOT NULL;
+             ALTER TABLE {qn} ALTER COLUMN {col} ADD {clause};
+             PERFORM pg_catalog.setval(pg_catalog.pg_get_serial_sequence({}, {}), m) FROM (SELECT max({col}) AS m FROM {qn}) s WHERE m IS NOT NULL;",
+            literal(&qn),
+            literal(&column.name)
+        )
+    };
+    let sql = format!(
+        "-- {id}
+{}",
+        unless(&is(&code), &then)
+    );
+    writer.push(Section::Columns, sql);
+    true
+}
+
+/// `{alter}{set} MINVALUE ...` with the sequence's options; with `RESTART
+/// WITH` its start when the value it would hand out next (read from
+/// `sequence`, an expression naming it) lies outside the new bounds, which
+/// PostgreSQL refuses otherwise.
+pub(super) fn sequence_bounds(
+    sequence: &str,
+    alter: &str,
+    set: &str,
+    o: &crate::schema::catalog::SequenceOptions,
+) -> String {
+    let options = format!(
+        "{set} INCREMENT BY {}{set} MINVALUE {}{set} MAXVALUE {}{set} START WITH {}{set} CACHE {}{set} {}",
+        o.increment,
+        o.min,
+        o.max,
+        o.start,
+        o.cache,
+        if o.cycle { "CYCLE" } else { "NO CYCLE" }
+    );
+    do_block(&format!(
+        "DECLARE\n    last_value bigint;\nBEGIN\n    \
+         EXECUTE 'SELECT last_value FROM ' || {sequence} INTO last_value;\n    \
+         IF last_value < {min} OR last_value > {max} THEN\n        \
+         {alter}{options} RESTART WITH {start};\n    \
+         ELSE\n        {alter}{options};\n    END IF;\nEND\n",
+        min = o.min,
+        max = o.max,
+        start = o.start
+    ))
 }
 
 /// The table's and the column's names as SQL writes them.
@@ -166,11 +261,21 @@ fn retype(
         format!("{col}::{}", column.type_name)
     };
     let mut then = String::new();
+    // The identity's bounds first: the sequence takes the column's type,
+    // and refuses bounds the type cannot hold.
+    if let (Some(sequence), Some(_)) = (&column.identity_sequence, have.aspect(Aspect::Identity)) {
+        let o = &sequence.options;
+        then += &format!(
+            "ALTER TABLE {qn} ALTER COLUMN {col} SET MINVALUE {} SET MAXVALUE {};\n",
+            o.min, o.max
+        );
+    }
     if have.aspect(Aspect::Default).is_some() {
         then += &format!("ALTER TABLE {qn} ALTER COLUMN {col} DROP DEFAULT;\n");
     }
-    // A foreign table holds no rows to convert: USING is refused there.
-    let using_clause = if relation.kind == RelKind::ForeignTable {
+    // A foreign table holds no rows to convert, a generated column's
+    // values are computed again: USING is refused there.
+    let using_clause = if relation.kind == RelKind::ForeignTable || column.generated.is_some() {
         String::new()
     } else {
         format!(" USING {using}")

@@ -97,7 +97,10 @@ pub(super) fn alter(
         Aspect::Enforced if constraint.kind == ConstraintKind::ForeignKey => {
             enforce(quoter, difference, &qn, constraint)
         }
-        Aspect::Definition | Aspect::Type | Aspect::Enforced if writer.allow_drop => {
+        // NOT VALID again: only by adding it again.
+        Aspect::Definition | Aspect::Type | Aspect::Enforced | Aspect::Validated
+            if writer.allow_drop =>
+        {
             replace(quoter, difference, &qn, constraint)
         }
         _ => return false,

@@ -85,10 +85,19 @@ pub fn catch_up(
         .collect();
     let created = missing::create_whole(&mut writer, units, &missing);
     let drops = DropPlan::new(actual, &differences);
-    // A column's type before its default and nullability: the default is
-    // set again with the new type, and NULLs are filled with it.
+    // A column's type before its identity, and both before its default,
+    // nullability and identity options: the default is set again with the
+    // new type, NULLs are filled with it, an identity is added before its
+    // options are set.
     let mut in_order: Vec<&Difference> = differences.iter().collect();
-    in_order.sort_by_key(|d| (&d.id, d.aspect != Aspect::Type));
+    in_order.sort_by_key(|d| {
+        let rank = match d.aspect {
+            Aspect::Type => 0,
+            Aspect::Identity => 1,
+            _ => 2,
+        };
+        (&d.id, rank)
+    });
     for difference in in_order {
         let (wanted, had) = (
             want.objects.get(&difference.id),

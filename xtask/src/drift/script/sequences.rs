@@ -6,6 +6,9 @@ use crate::drift::kind::Aspect;
 use crate::drift::model::Object;
 use crate::schema::catalog::Sequence;
 
+use crate::sql::quote::literal;
+
+use super::columns;
 use super::writer::{DropStatement, Section, Writer};
 
 /// A sequence's options or owner that differ; whether the script changes
@@ -19,21 +22,10 @@ pub(super) fn alter(
     match difference.aspect {
         Aspect::Options => {
             let o = &sequence.options;
-            writer.push(
-                Section::Columns,
-                format!(
-                    "-- {}\nALTER SEQUENCE {} AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {};\n",
-                    difference.id,
-                    difference.id.name,
-                    o.data_type,
-                    o.increment,
-                    o.min,
-                    o.max,
-                    o.start,
-                    o.cache,
-                    if o.cycle { "CYCLE" } else { "NO CYCLE" }
-                ),
-            );
+            let name = &difference.id.name;
+            let alter = format!("ALTER SEQUENCE {name} AS {}", o.data_type);
+            let sql = columns::sequence_bounds(&literal(name), &alter, "", o);
+            writer.push(Section::Columns, format!("-- {}\n{sql}", difference.id));
             true
         }
         Aspect::Unlogged => {

@@ -3,17 +3,30 @@
 
 use crate::drift::diff::Difference;
 use crate::drift::kind::Aspect;
-use crate::schema::catalog::Relation;
+use crate::drift::model::{Object, Source};
+use crate::schema::catalog::{Relation, ReplicaIdentity};
 
 use crate::sql::quote::literal;
 
 use super::writer::{unless, DropStatement, Section, Writer};
 
 /// A table setting that differs; whether the script changes it.
-pub(super) fn alter(writer: &mut Writer, difference: &Difference, relation: &Relation) -> bool {
+pub(super) fn alter(
+    writer: &mut Writer,
+    difference: &Difference,
+    relation: &Relation,
+    have: &Object,
+) -> bool {
     if let (Aspect::Options, Some(foreign)) = (difference.aspect, &relation.foreign) {
         foreign_options(writer, difference, relation, &foreign.options);
         return true;
+    }
+    if difference.aspect == Aspect::ReplicaIdentity {
+        replica_identity(writer, difference, relation);
+        return true;
+    }
+    if difference.aspect == Aspect::PartitionOf {
+        return partition_of(writer, difference, relation, have);
     }
     let verb = match difference.aspect {
         Aspect::RowLevelSecurity if relation.row_security => "ENABLE",
@@ -31,6 +44,90 @@ pub(super) fn alter(writer: &mut Writer, difference: &Difference, relation: &Rel
         ),
     );
     true
+}
+
+/// A partition detached from the parent it has (before anything is
+/// created) and attached to the expected one with the expected bounds
+/// (after the columns and constraints), unless it is so already.
+fn partition_of(
+    writer: &mut Writer,
+    difference: &Difference,
+    relation: &Relation,
+    have: &Object,
+) -> bool {
+    let qn = writer.quoter.qualified(&relation.schema, &relation.name);
+    let want = relation.partition_of.as_ref().and_then(|(_, bound)| {
+        let text = difference.expected.as_deref()?;
+        Some((text.strip_suffix(&format!(" {bound}"))?, bound.as_str()))
+    });
+    let is_expected = match want {
+        Some((parent, bound)) => format!(
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid \
+             WHERE i.inhrelid = {}::regclass AND i.inhparent = {}::regclass AND pg_catalog.pg_get_expr(c.relpartbound, c.oid) = {})",
+            literal(&qn),
+            literal(parent),
+            literal(bound)
+        ),
+        None => format!(
+            "NOT (SELECT relispartition FROM pg_catalog.pg_class WHERE oid = {}::regclass)",
+            literal(&qn)
+        ),
+    };
+    let id = &difference.id;
+    if let Some(had) = have.aspect(Aspect::PartitionOf) {
+        let parent = match &have.source {
+            Source::Relation(r) => r
+                .partition_of
+                .as_ref()
+                .and_then(|(_, bound)| had.strip_suffix(&format!(" {bound}"))),
+            _ => None,
+        };
+        let Some(parent) = parent else {
+            return false;
+        };
+        let detach = format!(
+            "IF EXISTS (SELECT 1 FROM pg_catalog.pg_inherits WHERE inhrelid = {}::regclass AND inhparent = {}::regclass) THEN\n    \
+             ALTER TABLE {parent} DETACH PARTITION {qn};\nEND IF;",
+            literal(&qn),
+            literal(parent)
+        );
+        let sql = format!(
+            "-- {id}\n-- RISK: queries of {parent} no longer see the rows of {qn}.\n{}",
+            unless(&is_expected, &detach)
+        );
+        writer.push(Section::Prepare, sql);
+    }
+    if let Some((parent, bound)) = want {
+        let attach = format!("ALTER TABLE {parent} ATTACH PARTITION {qn} {bound};");
+        let sql = format!(
+            "-- {id}\n-- RISK: scans {qn} to check its rows fit the bounds (under a SHARE UPDATE EXCLUSIVE lock on\n\
+             -- {parent}, ACCESS EXCLUSIVE on {qn}); a row outside them makes it fail.\n{}",
+            unless(&is_expected, &attach)
+        );
+        writer.push(Section::TableSettings, sql);
+    }
+    true
+}
+
+/// `REPLICA IDENTITY` as the expected side has it (after the indexes).
+fn replica_identity(writer: &mut Writer, difference: &Difference, relation: &Relation) {
+    let qn = writer.quoter.qualified(&relation.schema, &relation.name);
+    let what = match relation.replica_identity {
+        ReplicaIdentity::Default => "DEFAULT".to_string(),
+        ReplicaIdentity::Full => "FULL".to_string(),
+        ReplicaIdentity::Nothing => "NOTHING".to_string(),
+        ReplicaIdentity::Index => match relation.indexes.iter().find(|i| i.replica_identity) {
+            Some(i) => format!("USING INDEX {}", writer.quoter.ident(&i.name)),
+            None => "DEFAULT".to_string(),
+        },
+    };
+    writer.push(
+        Section::TableSettings,
+        format!(
+            "-- {}\nALTER TABLE {qn} REPLICA IDENTITY {what};\n",
+            difference.id
+        ),
+    );
 }
 
 /// A foreign table's options: the current ones dropped, the expected

@@ -4,11 +4,11 @@
 
 use crate::drift::diff::Difference;
 use crate::drift::kind::Aspect;
-use crate::schema::catalog::Type;
+use crate::schema::catalog::{Type, TypeKind};
 use crate::schema::render::do_block;
 use crate::sql::quote::{literal, Quoter};
 
-use super::writer::{DropStatement, Section, Writer};
+use super::writer::{unless, DropStatement, Section, Writer};
 
 /// An enum's values: missing ones added in place (ADD VALUE IF NOT EXISTS
 /// BEFORE / AFTER a neighbour); extra ones or another order need the type
@@ -19,6 +19,9 @@ pub(super) fn alter(
     want: &Type,
     have: &Type,
 ) -> bool {
+    if let (TypeKind::Domain { .. }, TypeKind::Domain { .. }) = (&want.kind, &have.kind) {
+        return domain(writer, difference, want, have);
+    }
     if difference.aspect != Aspect::Values {
         return false;
     }
@@ -173,4 +176,78 @@ pub(super) fn drop(name: &str) -> DropStatement {
         format!("DROP TYPE IF EXISTS {name};"),
         "fails while a column uses the type (nothing is dropped with it)",
     )
+}
+
+/// A domain's default, NOT NULL or checks made the expected ones: a check
+/// only the actual side has (or with another definition) dropped, a
+/// missing one added (it checks the values columns of the domain hold).
+/// Whether the script fixes the difference.
+fn domain(writer: &mut Writer, difference: &Difference, want: &Type, have: &Type) -> bool {
+    let (
+        TypeKind::Domain {
+            default,
+            not_null,
+            checks,
+            ..
+        },
+        TypeKind::Domain { checks: had, .. },
+    ) = (&want.kind, &have.kind)
+    else {
+        return false;
+    };
+    let qn = writer.quoter.qualified(&want.schema, &want.name);
+    let sql = match difference.aspect {
+        Aspect::Default => match default {
+            Some(d) => format!("ALTER DOMAIN {qn} SET DEFAULT {d};\n"),
+            None => format!("ALTER DOMAIN {qn} DROP DEFAULT;\n"),
+        },
+        Aspect::Nullability if *not_null => format!(
+            "-- RISK: checks every column of the domain for NULLs (fails on one).\nALTER DOMAIN {qn} SET NOT NULL;\n"
+        ),
+        Aspect::Nullability => format!("ALTER DOMAIN {qn} DROP NOT NULL;\n"),
+        Aspect::Checks => domain_checks(writer, &qn, checks, had),
+        _ => return false,
+    };
+    writer.push(Section::Constraints, format!("-- {}\n{sql}", difference.id));
+    true
+}
+
+/// The checks `want` (name, definition) has that `had` lacks added, those
+/// only `had` has (or with another definition) dropped.
+fn domain_checks(
+    writer: &Writer,
+    qn: &str,
+    want: &[(String, String)],
+    had: &[(String, String)],
+) -> String {
+    let exists = |name: &str, definition: Option<&str>| {
+        let same = definition.map_or(String::new(), |d| {
+            format!(" AND pg_catalog.pg_get_constraintdef(oid) = {}", literal(d))
+        });
+        format!(
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE contypid = {}::regtype AND conname = {}{same})",
+            literal(qn),
+            literal(name)
+        )
+    };
+    let mut sql = String::new();
+    for (name, definition) in had.iter().filter(|c| !want.contains(c)) {
+        let drop = format!(
+            "ALTER DOMAIN {qn} DROP CONSTRAINT {};",
+            writer.quoter.ident(name)
+        );
+        sql += &unless(&format!("NOT {}", exists(name, Some(definition))), &drop);
+    }
+    for (name, definition) in want.iter().filter(|c| !had.contains(c)) {
+        let exists = exists(name, None);
+        let add = format!(
+            "ALTER DOMAIN {qn} ADD CONSTRAINT {} {definition};",
+            writer.quoter.ident(name)
+        );
+        sql += &format!(
+            "-- RISK: checks the values every column of the domain holds (fails on one that breaks it).\n{}",
+            unless(&exists, &add)
+        );
+    }
+    sql
 }

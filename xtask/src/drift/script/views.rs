@@ -3,6 +3,7 @@
 
 use crate::drift::diff::Difference;
 use crate::drift::kind::Aspect;
+use crate::drift::model::{Object, Source};
 use crate::schema::catalog::{RelKind, Relation};
 use crate::schema::render::view_options;
 use crate::sql::quote::literal;
@@ -10,7 +11,15 @@ use crate::sql::quote::literal;
 use super::writer::{unless, DropStatement, Section, Writer};
 
 /// A view whose definition differs; whether the script changes it.
-pub(super) fn alter(writer: &mut Writer, difference: &Difference, relation: &Relation) -> bool {
+pub(super) fn alter(
+    writer: &mut Writer,
+    difference: &Difference,
+    relation: &Relation,
+    have: &Object,
+) -> bool {
+    if difference.aspect == Aspect::Options {
+        return options(writer, difference, relation, have);
+    }
     if difference.aspect != Aspect::Definition {
         return false;
     }
@@ -32,6 +41,41 @@ pub(super) fn alter(writer: &mut Writer, difference: &Difference, relation: &Rel
     } else {
         return false;
     };
+    writer.push(Section::Later, sql);
+    true
+}
+
+/// A view's options (`security_barrier`, `security_invoker`,
+/// `check_option`) reset where only the actual side has them, then set.
+fn options(
+    writer: &mut Writer,
+    difference: &Difference,
+    relation: &Relation,
+    have: &Object,
+) -> bool {
+    let Source::Relation(had) = have.source else {
+        return false;
+    };
+    let keyword = relation.kind.keyword();
+    let key = |o: &str| o.split_once('=').map_or(o, |(k, _)| k).to_string();
+    let wanted: Vec<String> = relation.options.iter().map(|o| key(o)).collect();
+    let reset: Vec<String> = had
+        .options
+        .iter()
+        .map(|o| key(o))
+        .filter(|k| !wanted.contains(k))
+        .collect();
+    let name = &difference.id.name;
+    let mut sql = format!("-- {}\n", difference.id);
+    if !reset.is_empty() {
+        sql += &format!("ALTER {keyword} {name} RESET ({});\n", reset.join(", "));
+    }
+    if !relation.options.is_empty() {
+        sql += &format!(
+            "ALTER {keyword} {name} SET ({});\n",
+            relation.options.join(", ")
+        );
+    }
     writer.push(Section::Later, sql);
     true
 }

@@ -16,6 +16,9 @@ use crate::drift::kind::{Aspect, Kind, ObjectId};
 /// below may use a new value in a default or a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Section {
+    /// What must go before anything is created: identities dropped,
+    /// partitions detached.
+    Prepare,
     EnumValues,
     Create,
     Columns,
@@ -35,6 +38,9 @@ impl Section {
         match self {
             Section::Create => {
                 "Missing schemas, extensions, types, sequences, functions and tables"
+            }
+            Section::Prepare => {
+                "Before anything is created: identities dropped, partitions detached"
             }
             Section::EnumValues => "Enum values",
             Section::Keys => "Primary keys, unique and exclusion constraints",

@@ -223,6 +223,14 @@ impl Identity {
             Identity::ByDefault => "BY DEFAULT",
         }
     }
+
+    /// `pg_attribute.attidentity`.
+    pub fn code(self) -> char {
+        match self {
+            Identity::Always => 'a',
+            Identity::ByDefault => 'd',
+        }
+    }
 }
 
 /// `pg_attribute.attgenerated`: how a generated column keeps its value.

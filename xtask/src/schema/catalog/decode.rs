@@ -465,6 +465,7 @@ fn index(r: &Row) -> Index {
         attached_to_parent: r.get(6),
         clustered: r.get(7),
         comment: r.get(8),
+        replica_identity: r.get(9),
     }
 }
 

@@ -288,6 +288,8 @@ pub struct Index {
     pub attached_to_parent: bool,
     pub clustered: bool,
     pub comment: Option<String>,
+    /// The table's replica identity (`REPLICA IDENTITY USING INDEX`).
+    pub replica_identity: bool,
 }
 
 #[derive(Debug, Clone)]

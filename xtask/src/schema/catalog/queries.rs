@@ -253,7 +253,7 @@ fn indexes() -> String {
                 "SELECT i.indexrelid, i.indrelid, ci.relname::text,
                         CASE WHEN backs.conindid IS NULL THEN pg_catalog.pg_get_indexdef(i.indexrelid) ELSE '' END,
                         i.indisvalid, backs.conindid IS NOT NULL, h.inhrelid IS NOT NULL, i.indisclustered,
-                        ds.description
+                        ds.description, i.indisreplident
                    FROM pg_catalog.pg_index i
                    JOIN pg_catalog.pg_class ci ON ci.oid = i.indexrelid
                    LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = i.indexrelid

@@ -306,6 +306,29 @@ pub fn column_sql(quoter: &Quoter, table: &Relation, column: &Column) -> String 
     sql
 }
 
+/// `GENERATED ... AS IDENTITY` with the sequence's name (unless it is the
+/// default one) and options, for an identity column.
+pub fn identity_sql(quoter: &Quoter, table: &Relation, column: &Column) -> Option<String> {
+    let identity = column.identity?;
+    let mut sql = format!("GENERATED {} AS IDENTITY", identity.sql());
+    if let Some(sequence) = &column.identity_sequence {
+        let mut options = Vec::new();
+        if sequence.schema != table.schema
+            || sequence.name != format!("{}_{}_seq", table.name, column.name)
+        {
+            options.push(format!(
+                "SEQUENCE NAME {}",
+                quoter.qualified(&sequence.schema, &sequence.name)
+            ));
+        }
+        options.extend(sequence_options(&sequence.options, false));
+        if !options.is_empty() {
+            sql += &format!(" ({})", options.join(" "));
+        }
+    }
+    Some(sql)
+}
+
 /// [`column_sql`] without the NOT NULL.
 pub fn column_sql_nullable(quoter: &Quoter, table: &Relation, column: &Column) -> String {
     let mut sql = format!("{} {}", quoter.ident(&column.name), column.type_name);
@@ -321,23 +344,8 @@ pub fn column_sql_nullable(quoter: &Quoter, table: &Relation, column: &Column) -
     if let Some(generated) = &column.generated {
         sql += &format!(" {}", generated.sql());
     }
-    if let Some(identity) = column.identity {
-        sql += &format!(" GENERATED {} AS IDENTITY", identity.sql());
-        if let Some(sequence) = &column.identity_sequence {
-            let mut options = Vec::new();
-            if sequence.schema != table.schema
-                || sequence.name != format!("{}_{}_seq", table.name, column.name)
-            {
-                options.push(format!(
-                    "SEQUENCE NAME {}",
-                    quoter.qualified(&sequence.schema, &sequence.name)
-                ));
-            }
-            options.extend(sequence_options(&sequence.options, false));
-            if !options.is_empty() {
-                sql += &format!(" ({})", options.join(" "));
-            }
-        }
+    if let Some(identity) = identity_sql(quoter, table, column) {
+        sql += &format!(" {identity}");
     }
     if let Some(d) = &column.default {
         sql += &format!(" DEFAULT {d}");

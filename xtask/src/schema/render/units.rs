@@ -348,11 +348,15 @@ impl<'a> Builder<'a> {
         match r.replica_identity {
             ReplicaIdentity::Full => format!("ALTER TABLE {qn} REPLICA IDENTITY FULL;\n"),
             ReplicaIdentity::Nothing => format!("ALTER TABLE {qn} REPLICA IDENTITY NOTHING;\n"),
-            ReplicaIdentity::Index => {
-                let what = "replica identity using index".to_string();
-                self.skipped.push((what, qn.to_string()));
-                String::new()
-            }
+            // An index of a key constraint is there with the table; another
+            // index says it after it is built.
+            ReplicaIdentity::Index => match r.indexes.iter().find(|i| i.replica_identity) {
+                Some(i) if i.backs_constraint => format!(
+                    "ALTER TABLE {qn} REPLICA IDENTITY USING INDEX {};\n",
+                    self.quoter.ident(&i.name)
+                ),
+                _ => String::new(),
+            },
             ReplicaIdentity::Default => String::new(),
         }
     }
@@ -405,6 +409,13 @@ impl<'a> Builder<'a> {
         if i.clustered {
             let name = self.quoter.ident(&i.name);
             sql += &format!("ALTER TABLE {} CLUSTER ON {name};\n", table.qualified);
+        }
+        if i.replica_identity {
+            let name = self.quoter.ident(&i.name);
+            sql += &format!(
+                "ALTER TABLE {} REPLICA IDENTITY USING INDEX {name};\n",
+                table.qualified
+            );
         }
         sql += &comment(&format!("INDEX {iq}"), &i.comment);
         self.units.push(Unit::new(key, Some(table.clone()), sql));
