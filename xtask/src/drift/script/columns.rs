@@ -106,6 +106,11 @@ pub(super) fn alter(
             if sql.is_empty() {
                 return false;
             }
+            // After the drops: a primary key dropped there holds it.
+            if !column.not_null {
+                writer.push(Section::Relaxed, format!("-- {}\n{sql}", difference.id));
+                return true;
+            }
             format!("-- {}\n{sql}", difference.id)
         }
         // Values written from now on; existing ones stay as they are.
@@ -292,21 +297,24 @@ fn retype(
     } else {
         ""
     };
-    let current = format!(
-        "SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a WHERE a.attrelid = {}::regclass AND a.attname = {} AND NOT a.attisdropped",
-        literal(&qn),
-        literal(&column.name)
-    );
-    let done = format!(
-        "({current}) IS NOT DISTINCT FROM {}",
-        literal(&column.type_name)
-    );
+    let done = type_is(quoter, relation, column);
     format!(
         "-- {}: {from} -> {}\n-- RISK: rewrites {qn} under an ACCESS EXCLUSIVE lock (reads and writes wait) unless the types are\n\
          -- binary-compatible, and fails if a value does not convert.{tz_note}\n{}",
         difference.id,
         column.type_name,
         unless(&done, &then)
+    )
+}
+
+/// A condition: the column has `column`'s type.
+pub(super) fn type_is(quoter: &Quoter, relation: &Relation, column: &Column) -> String {
+    let qn = quoter.qualified(&relation.schema, &relation.name);
+    format!(
+        "(SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a WHERE a.attrelid = {}::regclass AND a.attname = {} AND NOT a.attisdropped) IS NOT DISTINCT FROM {}",
+        literal(&qn),
+        literal(&column.name),
+        literal(&column.type_name)
     )
 }
 
@@ -405,7 +413,16 @@ fn nullability(
 ) -> String {
     let (qn, col) = names(quoter, relation, column);
     if !column.not_null {
-        return format!("ALTER TABLE {qn} ALTER COLUMN {col} DROP NOT NULL;\n");
+        let in_key = format!(
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint c JOIN pg_catalog.pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) \
+             WHERE c.conrelid = {}::regclass AND c.contype = 'p' AND a.attname = {})",
+            literal(&qn),
+            literal(&column.name)
+        );
+        return unless(
+            &in_key,
+            &format!("ALTER TABLE {qn} ALTER COLUMN {col} DROP NOT NULL;"),
+        );
     }
     // A foreign table's rows are elsewhere (reading them may not even be
     // possible): its NOT NULL is a declaration, set without a scan.

@@ -7,8 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use crate::drift::diff::{Change, Difference};
 use crate::drift::kind::{Kind, ObjectId};
 use crate::drift::model::{Object, Source};
-use crate::schema::catalog::{Catalog, ConstraintKind, RelKind};
-use crate::schema::render;
+use crate::schema::catalog::{ConstraintKind, RelKind};
+use crate::schema::render::{self, Unit, UnitKey};
 use crate::sql::quote::Quoter;
 
 use super::writer::{DropOrder, DropStatement, Writer};
@@ -19,28 +19,40 @@ use super::{sequences, tables, triggers, types, views};
 /// side's objects would be created in, so that what depends on an object
 /// goes first.
 pub(super) struct DropPlan {
-    /// Each unit's place in the actual side's load order.
+    /// Each whole object's place in the actual side's load order, counting
+    /// what its parts need as its own (a table comes after the tables its
+    /// foreign keys reference).
     position: HashMap<ObjectId, usize>,
-    /// A table's place after the last of its own parts (its foreign keys
-    /// come after the tables they reference).
-    last_part: HashMap<ObjectId, usize>,
     /// Tables only the actual side has: their parts go with them.
     extra_tables: BTreeSet<ObjectId>,
 }
 
 impl DropPlan {
-    pub(super) fn new(actual: &Catalog, differences: &[Difference]) -> DropPlan {
-        let (units, _) = render::units(actual);
-        let (ordered, _) = render::order(units, |_| String::new());
-        let mut position = HashMap::new();
-        let mut last_part: HashMap<ObjectId, usize> = HashMap::new();
-        for (i, (_, u)) in ordered.iter().enumerate() {
-            position.insert(ObjectId::of_unit(&u.key), i);
-            if let Some(parent) = &u.parent {
-                let last = last_part.entry(ObjectId::of_unit(parent)).or_insert(i);
-                *last = (*last).max(i);
+    /// From the actual side's units in load order.
+    pub(super) fn new(actual: &[Unit], differences: &[Difference]) -> DropPlan {
+        let parents: HashMap<&UnitKey, &UnitKey> = actual
+            .iter()
+            .filter_map(|u| Some((&u.key, u.parent.as_ref()?)))
+            .collect();
+        let top = |key: &UnitKey| -> UnitKey { (*parents.get(key).unwrap_or(&key)).clone() };
+        let mut wholes: HashMap<UnitKey, Unit> = actual
+            .iter()
+            .filter(|u| u.parent.is_none())
+            .map(|u| (u.key.clone(), Unit::new(u.key.clone(), None, String::new())))
+            .collect();
+        for u in actual {
+            let own = u.parent.clone().unwrap_or_else(|| u.key.clone());
+            let needs: BTreeSet<UnitKey> = u.deps.iter().map(top).filter(|d| *d != own).collect();
+            if let Some(whole) = wholes.get_mut(&own) {
+                whole.deps.extend(needs);
             }
         }
+        let (ordered, _) = render::order(wholes.into_values().collect(), |_| String::new());
+        let position = ordered
+            .iter()
+            .enumerate()
+            .map(|(i, (_, u))| (ObjectId::of_unit(&u.key), i))
+            .collect();
         let extra_tables = differences
             .iter()
             .filter(|d| d.change == Change::Extra && d.kind() == Kind::Table)
@@ -48,7 +60,6 @@ impl DropPlan {
             .collect();
         DropPlan {
             position,
-            last_part,
             extra_tables,
         }
     }
@@ -56,9 +67,7 @@ impl DropPlan {
     fn order(&self, difference: &Difference) -> DropOrder {
         match self.position.get(&difference.id) {
             Some(p) => DropOrder {
-                position: Reverse(
-                    (*p).max(self.last_part.get(&difference.id).copied().unwrap_or(0)),
-                ),
+                position: Reverse(*p),
                 whole: 1,
             },
             None => {
@@ -119,7 +128,7 @@ pub(super) fn drop_or_keep(
 }
 
 /// The statement that drops `have`, from its kind.
-fn statement(quoter: &Quoter, have: &Object) -> DropStatement {
+pub(super) fn statement(quoter: &Quoter, have: &Object) -> DropStatement {
     let name = have.name();
     match have.source {
         Source::Relation(r) if r.kind.is_table() => {

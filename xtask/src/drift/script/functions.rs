@@ -21,9 +21,7 @@ pub(super) fn alter(
     if difference.aspect != Aspect::Definition {
         return false;
     }
-    // PostgreSQL refuses to replace a routine whose argument names or
-    // modes, OUT arguments or result change, or that would lose a default.
-    let replaceable = function.signature == had.signature && function.defaults >= had.defaults;
+    let replaceable = replaceable(function, had);
     let keyword = function.kind.keyword();
     let create = literal(&function.definition);
     let (risk, then) = if replaceable {
@@ -53,10 +51,22 @@ pub(super) fn alter(
     let sql = format!(
         "-- {}\n{risk}{}",
         difference.id,
-        unless(&format!("{} = {create}", current(function)), &then)
+        unless(&is_current(function), &then)
     );
-    writer.push(Section::Later, sql);
+    writer.push(Section::Routines, sql);
     true
+}
+
+/// Whether `CREATE OR REPLACE` turns `had` into `function`: PostgreSQL
+/// refuses to replace a routine whose argument names or modes, OUT
+/// arguments or result change, or that would lose a default.
+pub(super) fn replaceable(function: &Function, had: &Function) -> bool {
+    function.signature == had.signature && function.defaults >= had.defaults
+}
+
+/// A condition: the routine is defined as `function`.
+pub(super) fn is_current(function: &Function) -> String {
+    format!("{} = {}", current(function), literal(&function.definition))
 }
 
 /// The routine's definition as the server has it, found by name and

@@ -6,20 +6,23 @@ use std::collections::BTreeSet;
 use crate::drift::diff::Difference;
 use crate::drift::kind::{Aspect, Kind, ObjectId};
 use crate::drift::model::{Object, Source};
-use crate::schema::render::{self, Unit};
+use crate::schema::render::{self, Unit, UnitKey};
 
 use super::writer::{Section, Writer};
 use super::{columns, constraints, indexes, sequences};
 
 /// The objects `missing` names, and the parts of a missing table (its
 /// foreign keys, indexes, triggers, policies: not differences of their
-/// own), as sync renders them, in load order. Returns the ids written.
+/// own), as sync renders them, in load order; and the dependents dropped
+/// for a change (`again`), created after every change. Returns the ids
+/// written.
 pub(super) fn create_whole(
     writer: &mut Writer,
     units: Vec<Unit>,
     missing: &BTreeSet<&ObjectId>,
+    again: &BTreeSet<&ObjectId>,
 ) -> BTreeSet<ObjectId> {
-    let is_missing = |id: ObjectId| missing.contains(&id);
+    let is_missing = |id: ObjectId| missing.contains(&id) || again.contains(&id);
     let wanted: Vec<Unit> = units
         .into_iter()
         .filter(|u| {
@@ -31,8 +34,24 @@ pub(super) fn create_whole(
         .collect();
     let (ordered, _) = render::order(wanted, |_| String::new());
     let mut created = BTreeSet::new();
+    // What is created after every change: the dependents created again,
+    // what is part of them or needs them, and parts of views (an index
+    // of a materialized view is built after it).
+    let mut late: BTreeSet<UnitKey> = BTreeSet::new();
     for (_, u) in ordered {
         let id = ObjectId::of_unit(&u.key);
+        let is_late = again.contains(&id)
+            || u.deps.iter().any(|d| late.contains(d))
+            || u.parent.as_ref().is_some_and(|p| {
+                late.contains(p)
+                    || matches!(p.kind, render::Kind::View | render::Kind::MaterializedView)
+            });
+        if is_late {
+            late.insert(u.key.clone());
+            writer.push(Section::Later, format!("-- {id}\n{}", u.sql));
+            created.insert(id);
+            continue;
+        }
         let table_missing = u
             .parent
             .as_ref()

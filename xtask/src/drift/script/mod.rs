@@ -16,6 +16,7 @@ mod columns;
 mod comments;
 mod constraints;
 mod deparsed;
+mod dependents;
 mod extra;
 mod functions;
 mod grants;
@@ -36,10 +37,10 @@ use crate::drift::diff::{diff, Change, Difference};
 use crate::drift::kind::{Aspect, ObjectId};
 use crate::drift::model::{Model, Options};
 use crate::schema::catalog::Catalog;
-use crate::schema::render;
+use crate::schema::render::{self, Unit};
 
 use extra::DropPlan;
-use writer::Writer;
+use writer::{Section, Writer};
 
 pub struct Script {
     pub text: String,
@@ -83,8 +84,17 @@ pub fn catch_up(
         .iter()
         .map(|u| (ObjectId::of_unit(&u.key), u.sql.clone()))
         .collect();
-    let created = missing::create_whole(&mut writer, units, &missing);
-    let drops = DropPlan::new(actual, &differences);
+    let (actual_units, _) = render::units(actual);
+    let (actual_units, _) = render::order(actual_units, |_| String::new());
+    let actual_units: Vec<Unit> = actual_units.into_iter().map(|(_, u)| u).collect();
+    let rebuilt = dependents::plan(&mut writer, &actual_units, &differences, (&want, &have));
+    let again: BTreeSet<&ObjectId> = rebuilt
+        .ids
+        .iter()
+        .filter(|id| want.objects.contains_key(*id))
+        .collect();
+    let created = missing::create_whole(&mut writer, units, &missing, &again);
+    let drops = DropPlan::new(&actual_units, &differences);
     // A column's type before its identity, and both before its default,
     // nullability and identity options: the default is set again with the
     // new type, NULLs are filled with it, an identity is added before its
@@ -99,6 +109,10 @@ pub fn catch_up(
         (&d.id, rank)
     });
     for difference in in_order {
+        if rebuilt.fixes(difference) {
+            writer.fix(difference);
+            continue;
+        }
         let (wanted, had) = (
             want.objects.get(&difference.id),
             have.objects.get(&difference.id),
@@ -120,6 +134,18 @@ pub fn catch_up(
         }
     }
 
+    // Dependents the expected side lacks, kept: as they were.
+    if !allow_drop {
+        for u in actual_units.iter().filter(|u| {
+            let id = ObjectId::of_unit(&u.key);
+            rebuilt.ids.contains(&id) && !want.objects.contains_key(&id)
+        }) {
+            writer.push(
+                Section::Later,
+                format!("-- {} (as it was)\n{}", ObjectId::of_unit(&u.key), u.sql),
+            );
+        }
+    }
     let left: Vec<String> = differences
         .iter()
         .filter(|d| !writer.fixes(d))

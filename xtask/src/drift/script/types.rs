@@ -59,7 +59,7 @@ pub(super) fn alter(
         Section::EnumValues,
         format!(
             "-- {}: rebuilt without {}{}\n-- RISK: rewrites every table with a column of the type (now: {}) under ACCESS EXCLUSIVE locks;\n\
-             -- a row holding a removed value makes the conversion fail (nothing changes then): map those rows to a kept value first.\n{block}",
+             -- a row holding a removed value makes the conversion fail (nothing changes then): map those rows to a kept value first;\n-- a column default that uses a removed value is dropped (with a warning).\n{block}",
             difference.id,
             if removed.is_empty() { "the old order".to_string() } else { removed.join(", ") },
             if removed.is_empty() { "" } else { " and in the migrations' order" },
@@ -67,6 +67,32 @@ pub(super) fn alter(
         ),
     );
     true
+}
+
+/// Whether making `have` the enum `want` takes a rebuild: it holds values
+/// `want` lacks, or another order.
+pub(super) fn rebuilds(want: &Type, have: &Type) -> bool {
+    let (Some(wanted), Some(had)) = (want.enum_labels(), have.enum_labels()) else {
+        return false;
+    };
+    let qn = String::new();
+    add_values(&qn, wanted, had).1 != wanted
+}
+
+/// A condition: the enum has `enum_type`'s values in its order.
+pub(super) fn labels_are(quoter: &Quoter, enum_type: &Type) -> String {
+    let qn = quoter.qualified(&enum_type.schema, &enum_type.name);
+    let labels = enum_type
+        .enum_labels()
+        .unwrap_or_default()
+        .iter()
+        .map(|l| literal(l))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "(SELECT pg_catalog.array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = {}::regtype) IS NOT DISTINCT FROM ARRAY[{labels}]::text[]",
+        literal(&qn)
+    )
 }
 
 /// `ADD VALUE IF NOT EXISTS` for each value `had` lacks, placed after the
@@ -138,12 +164,9 @@ fn rebuild(quoter: &Quoter, enum_type: &Type, qn: &str, wanted: &[String]) -> St
         .map(|l| literal(l))
         .collect::<Vec<_>>()
         .join(", ");
-    let current = format!(
-        "SELECT pg_catalog.array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = {}::regtype",
-        literal(qn)
-    );
+    let done = labels_are(quoter, enum_type);
     do_block(&format!(
-        "DECLARE\n    col record;\nBEGIN\n    IF ({current}) IS NOT DISTINCT FROM ARRAY[{labels}]::text[] THEN\n        RETURN;\n    END IF;\n\
+        "DECLARE\n    col record;\nBEGIN\n    IF {done} THEN\n        RETURN;\n    END IF;\n\
          \x20   ALTER TYPE {qn} RENAME TO {old_name};\n    CREATE TYPE {qn} AS ENUM ({labels});\n\
          \x20   FOR col IN\n        SELECT a.attrelid::regclass::text AS tbl, pg_catalog.quote_ident(a.attname) AS name,\n\
          \x20              a.atttypid = {old_lit}::regtype AS scalar, pg_catalog.pg_get_expr(d.adbin, d.adrelid) AS def\n\
@@ -159,8 +182,12 @@ fn rebuild(quoter: &Quoter, enum_type: &Type, qn: &str, wanted: &[String]) -> St
          \x20           CASE WHEN col.scalar THEN {qn_lit} ELSE {qn_array} END, col.name,\n\
          \x20           CASE WHEN col.scalar THEN '' ELSE '[]' END, CASE WHEN col.scalar THEN {qn_lit} ELSE {qn_array} END);\n\
          \x20       IF col.def IS NOT NULL THEN\n\
-         \x20           EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', col.tbl, col.name,\n\
-         \x20               pg_catalog.replace(col.def, {old_lit}, {qn_lit}));\n\
+         \x20           BEGIN\n\
+         \x20               EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s', col.tbl, col.name,\n\
+         \x20                   pg_catalog.replace(col.def, {old_lit}, {qn_lit}));\n\
+         \x20           EXCEPTION WHEN invalid_text_representation THEN\n\
+         \x20               RAISE WARNING 'the default of %.% (%) uses a removed value: dropped', col.tbl, col.name, col.def;\n\
+         \x20           END;\n\
          \x20       END IF;\n\
          \x20   END LOOP;\n    DROP TYPE {old};\nEND\n",
         old_name = quoter.ident(&format!("{}__touchpoint_old", enum_type.name)),

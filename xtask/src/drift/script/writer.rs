@@ -16,6 +16,9 @@ use crate::drift::kind::{Aspect, Kind, ObjectId};
 /// below may use a new value in a default or a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Section {
+    /// Views, policies, rules ... that block a change below, dropped
+    /// (created again in `Later`).
+    Dependents,
     /// What must go before anything is created: identities dropped,
     /// partitions detached.
     Prepare,
@@ -27,9 +30,13 @@ pub(super) enum Section {
     Indexes,
     /// Foreign keys and checks, after the keys and unique indexes they use.
     Constraints,
+    /// Routines replaced, or dropped and created again.
+    Routines,
     Later,
     TableSettings,
     Drops,
+    /// NOT NULL dropped, after a primary key that holds it is.
+    Relaxed,
     Kept,
 }
 
@@ -39,6 +46,9 @@ impl Section {
             Section::Create => {
                 "Missing schemas, extensions, types, sequences, functions and tables"
             }
+            Section::Dependents => {
+                "Dependents dropped for the changes below (created again after them)"
+            }
             Section::Prepare => {
                 "Before anything is created: identities dropped, partitions detached"
             }
@@ -47,9 +57,13 @@ impl Section {
             Section::Columns => "Columns: missing ones, then type, default and nullability",
             Section::Constraints => "Foreign keys and checks (NOT VALID, then VALIDATE)",
             Section::Indexes => "Indexes",
+            Section::Routines => "Functions and procedures replaced",
             Section::Later => "Views, functions, triggers and policies",
             Section::TableSettings => "Row level security and comments",
             Section::Drops => "Drops (--allow-drop): what only the database has",
+            Section::Relaxed => {
+                "NOT NULL dropped (after the drops: a primary key keeps its columns NOT NULL)"
+            }
             Section::Kept => "Kept: what only the database has (--allow-drop drops it)",
         }
     }

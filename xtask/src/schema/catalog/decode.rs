@@ -199,6 +199,7 @@ impl Rows {
                 .flat_map(|(kind, rows)| rows.iter().map(|r| deparsed_row(*kind, r)))
                 .collect(),
             depends: depends(&self.depends),
+            column_depends: column_depends(&self.depends),
             extension_members: extension_members(&self.extension_members),
             unmodelled,
         }
@@ -551,6 +552,16 @@ fn depends(rows: &[Row]) -> Vec<(ObjRef, ObjRef)> {
             let from = ObjRef(class_name(r.get(0))?, r.get(1));
             let to = ObjRef(class_name(r.get(2))?, r.get(3));
             Some((from, to))
+        })
+        .collect()
+}
+
+fn column_depends(rows: &[Row]) -> Vec<(ObjRef, Oid, String)> {
+    rows.iter()
+        .filter_map(|r| {
+            let column: Option<String> = r.get(4);
+            let from = ObjRef(class_name(r.get(0))?, r.get(1));
+            Some((from, r.get(3), column?))
         })
         .collect()
 }

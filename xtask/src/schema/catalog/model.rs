@@ -29,6 +29,10 @@ pub struct Catalog {
     /// user objects, with column defaults and view rules resolved to their
     /// relation and array types to their element type.
     pub depends: Vec<(ObjRef, ObjRef)>,
+    /// `(class, objid) -> (table oid, column)`: what depends on a column
+    /// in particular (a view, a policy, a trigger's WHEN), resolved as in
+    /// `depends`.
+    pub column_depends: Vec<(ObjRef, Oid, String)>,
     /// `(class, oid) -> extension name` of every extension member.
     pub extension_members: HashMap<ObjRef, String>,
     /// `kind: name` of every object in the database that is not modelled.

@@ -345,7 +345,8 @@ fn functions() -> String {
             )
 }
 
-/// Normal dependencies between user objects.
+/// Normal dependencies between user objects, with the column when the
+/// object depended on is one.
 fn depends() -> String {
     // Column defaults and view rules are resolved to their relation,
     // array types to their element, row types to their relation; all
@@ -354,7 +355,8 @@ fn depends() -> String {
                              coalesce(ad.adrelid, rw.ev_class, d.objid),
                              CASE WHEN coalesce(nullif(el.typrelid, 0), nullif(ty.typrelid, 0)) IS NOT NULL THEN 'pg_class'
                                   ELSE d.refclassid::regclass::text END,
-                             coalesce(nullif(el.typrelid, 0), el.oid, nullif(ty.typrelid, 0), d.refobjid)
+                             coalesce(nullif(el.typrelid, 0), el.oid, nullif(ty.typrelid, 0), d.refobjid),
+                             col.attname::text
                         FROM pg_catalog.pg_depend d
                         LEFT JOIN pg_catalog.pg_attrdef ad
                                ON d.classid = 'pg_catalog.pg_attrdef'::regclass AND ad.oid = d.objid
@@ -364,6 +366,9 @@ fn depends() -> String {
                                ON d.refclassid = 'pg_catalog.pg_type'::regclass AND ty.oid = d.refobjid
                         LEFT JOIN pg_catalog.pg_type el
                                ON ty.typcategory = 'A' AND ty.typelem <> 0 AND el.oid = ty.typelem
+                        LEFT JOIN pg_catalog.pg_attribute col
+                               ON d.refclassid = 'pg_catalog.pg_class'::regclass AND d.refobjsubid > 0
+                              AND col.attrelid = d.refobjid AND col.attnum = d.refobjsubid
                        WHERE d.deptype = 'n' AND d.objid >= 16384 AND d.refobjid >= 16384"
                 .to_string()
 }

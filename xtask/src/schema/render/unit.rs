@@ -210,6 +210,10 @@ pub struct Unit {
     /// Statements, each ending with `;` and a newline.
     pub sql: String,
     pub deps: BTreeSet<UnitKey>,
+    /// The columns it uses in particular (a view's, a policy's): the
+    /// relation's key and the column's name. A subset of what `deps` says
+    /// at the relation's level.
+    pub column_deps: BTreeSet<(UnitKey, String)>,
 }
 
 impl Unit {
@@ -221,6 +225,7 @@ impl Unit {
             parent,
             sql,
             deps: BTreeSet::new(),
+            column_deps: BTreeSet::new(),
         }
     }
 }

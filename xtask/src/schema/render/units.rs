@@ -506,9 +506,13 @@ impl<'a> Builder<'a> {
     /// and a child's table.
     fn finish(mut self) -> (Vec<Unit>, Vec<(String, String)>) {
         let mut deps = self.dependencies();
+        let mut columns = self.column_dependencies();
         for u in &mut self.units {
             if let Some(d) = deps.remove(&u.key) {
                 u.deps.extend(d);
+            }
+            if let Some(c) = columns.remove(&u.key) {
+                u.column_deps = c;
             }
             if let Some(p) = &u.parent {
                 u.deps.insert(p.clone());
@@ -516,6 +520,22 @@ impl<'a> Builder<'a> {
             u.deps.remove(&u.key.clone());
         }
         (self.units, self.skipped)
+    }
+
+    /// The columns each unit uses in particular.
+    fn column_dependencies(&self) -> HashMap<UnitKey, BTreeSet<(UnitKey, String)>> {
+        let mut deps: HashMap<UnitKey, BTreeSet<(UnitKey, String)>> = HashMap::new();
+        for (from, table, column) in &self.catalog.column_depends {
+            let (Some(unit), Some(table)) = (self.owners.get(from), self.relation_keys.get(table))
+            else {
+                continue;
+            };
+            if unit != table {
+                let entry = deps.entry(unit.clone()).or_default();
+                entry.insert((table.clone(), column.clone()));
+            }
+        }
+        deps
     }
 
     /// What each unit needs: `pg_depend` between the rows the units stand
