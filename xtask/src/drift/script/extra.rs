@@ -11,7 +11,7 @@ use crate::schema::catalog::{ConstraintKind, RelKind};
 use crate::schema::render::{self, Unit, UnitKey};
 use crate::sql::quote::Quoter;
 
-use super::writer::{DropOrder, DropStatement, Writer};
+use super::writer::{drop_rank, DropOrder, DropStatement, Writer};
 use super::{columns, constraints, deparsed, functions, indexes, policies, schemas};
 use super::{sequences, tables, triggers, types, views};
 
@@ -69,6 +69,7 @@ impl DropPlan {
             Some(p) => DropOrder {
                 position: Reverse(*p),
                 whole: 1,
+                rank: 0,
             },
             None => {
                 let table = difference.table.as_ref().and_then(|t| {
@@ -79,6 +80,7 @@ impl DropPlan {
                 DropOrder {
                     position: Reverse(table.unwrap_or(0)),
                     whole: 0,
+                    rank: drop_rank(difference.kind()),
                 }
             }
         }

@@ -4,7 +4,7 @@
 
 use crate::drift::diff::Difference;
 use crate::drift::kind::Aspect;
-use crate::schema::catalog::{Type, TypeKind};
+use crate::schema::catalog::{Attribute, Type, TypeKind};
 use crate::schema::render::do_block;
 use crate::sql::quote::{literal, Quoter};
 
@@ -21,6 +21,12 @@ pub(super) fn alter(
 ) -> bool {
     if let (TypeKind::Domain { .. }, TypeKind::Domain { .. }) = (&want.kind, &have.kind) {
         return domain(writer, difference, want, have);
+    }
+    if let (TypeKind::Composite { attributes: w }, TypeKind::Composite { attributes: h }) =
+        (&want.kind, &have.kind)
+    {
+        return difference.aspect == Aspect::Attributes
+            && attributes(writer, difference, want, (w, h));
     }
     if difference.aspect != Aspect::Values {
         return false;
@@ -277,4 +283,77 @@ fn domain_checks(
         );
     }
     sql
+}
+
+/// A composite type's attributes made the expected ones in place (ALTER
+/// TYPE ... CASCADE reaches typed tables too): one only the actual side has
+/// dropped (drops allowed: columns of the type lose its values), one of
+/// another type altered, a missing one added at the end. Whether the
+/// script fixes the difference: not when the order would still differ.
+fn attributes(
+    writer: &mut Writer,
+    difference: &Difference,
+    want: &Type,
+    (wanted, had): (&[Attribute], &[Attribute]),
+) -> bool {
+    let kept: Vec<&str> = had
+        .iter()
+        .filter(|h| wanted.iter().any(|w| w.name == h.name))
+        .map(|h| h.name.as_str())
+        .collect();
+    let dropped = had.len() - kept.len();
+    let added = wanted.iter().filter(|w| !kept.contains(&w.name.as_str()));
+    let order: Vec<&str> = kept
+        .iter()
+        .copied()
+        .chain(added.map(|w| w.name.as_str()))
+        .collect();
+    let in_order = order
+        .iter()
+        .copied()
+        .eq(wanted.iter().map(|w| w.name.as_str()));
+    if !in_order || (dropped > 0 && !writer.allow_drop) {
+        return false;
+    }
+    let quoter = &writer.quoter;
+    let qn = quoter.qualified(&want.schema, &want.name);
+    let attribute = |name: &str, extra: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = (SELECT typrelid FROM pg_catalog.pg_type WHERE oid = {}::regtype) AND a.attname = {} AND NOT a.attisdropped{extra})",
+            literal(&qn),
+            literal(name)
+        )
+    };
+    let typed = |a: &Attribute| match &a.collation {
+        Some(c) => format!("{} COLLATE {c}", a.type_name),
+        None => a.type_name.clone(),
+    };
+    let mut sql = format!("-- {}\n", difference.id);
+    for h in had.iter().filter(|h| !kept.contains(&h.name.as_str())) {
+        sql += &format!(
+            "-- RISK: columns of the type lose the attribute's values.\nALTER TYPE {qn} DROP ATTRIBUTE IF EXISTS {} CASCADE;\n",
+            quoter.ident(&h.name)
+        );
+    }
+    for w in wanted {
+        let name = quoter.ident(&w.name);
+        let same_type = format!(
+            " AND pg_catalog.format_type(a.atttypid, a.atttypmod) = {}",
+            literal(&w.type_name)
+        );
+        let then = if kept.contains(&w.name.as_str()) {
+            if had.iter().any(|h| h.name == w.name && typed(h) == typed(w)) {
+                continue;
+            }
+            format!(
+                "ALTER TYPE {qn} ALTER ATTRIBUTE {name} TYPE {} CASCADE;",
+                typed(w)
+            )
+        } else {
+            format!("ALTER TYPE {qn} ADD ATTRIBUTE {name} {} CASCADE;", typed(w))
+        };
+        sql += &unless(&attribute(&w.name, &same_type), &then);
+    }
+    writer.push(Section::Columns, sql);
+    true
 }

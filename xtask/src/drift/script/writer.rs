@@ -76,6 +76,9 @@ pub(super) struct DropOrder {
     pub position: Reverse<usize>,
     /// 0 for a part of a table, 1 for an object of its own.
     pub whole: u8,
+    /// Among a table's parts: what depends on others first (a rule on a
+    /// column before the column).
+    pub rank: u8,
 }
 
 impl DropOrder {
@@ -83,11 +86,12 @@ impl DropOrder {
     pub const FIRST: DropOrder = DropOrder {
         position: Reverse(usize::MAX),
         whole: 0,
+        rank: 0,
     };
 }
 
 /// The order drops run in: what depends on others first.
-fn drop_rank(kind: Kind) -> u8 {
+pub(super) fn drop_rank(kind: Kind) -> u8 {
     match kind {
         Kind::DefaultPrivileges | Kind::Publication | Kind::EventTrigger => 0,
         Kind::Policy | Kind::Rule => 1,
