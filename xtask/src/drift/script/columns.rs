@@ -208,10 +208,8 @@ fn identity(
     true
 }
 
-/// `{alter}{set} MINVALUE ...` with the sequence's options; with `RESTART
-/// WITH` its start when the value it would hand out next (read from
-/// `sequence`, an expression naming it) lies outside the new bounds, which
-/// PostgreSQL refuses otherwise.
+/// `{alter}{set} MINVALUE ...` with the sequence's options, as a DO block;
+/// see [`with_restart`].
 pub(super) fn sequence_bounds(
     sequence: &str,
     alter: &str,
@@ -228,15 +226,29 @@ pub(super) fn sequence_bounds(
         if o.cycle { "CYCLE" } else { "NO CYCLE" }
     );
     do_block(&format!(
-        "DECLARE\n    last_value bigint;\nBEGIN\n    \
-         EXECUTE 'SELECT last_value FROM ' || {sequence} INTO last_value;\n    \
-         IF last_value < {min} OR last_value > {max} THEN\n        \
-         {alter}{options} RESTART WITH {start};\n    \
-         ELSE\n        {alter}{options};\n    END IF;\nEND\n",
+        "BEGIN\n{}END\n",
+        with_restart(sequence, &format!("{alter}{options}"), o)
+    ))
+}
+
+/// `alter` (which sets a sequence's bounds), with `RESTART WITH` the start
+/// when the value the sequence stands at (`sequence` is an expression
+/// naming it) lies outside the new bounds, which PostgreSQL refuses
+/// otherwise: PL/pgSQL for a DO block.
+fn with_restart(
+    sequence: &str,
+    alter: &str,
+    o: &crate::schema::catalog::SequenceOptions,
+) -> String {
+    let at = format!(
+        "coalesce(pg_catalog.pg_sequence_last_value({sequence}::regclass), (SELECT s.seqstart FROM pg_catalog.pg_sequence s WHERE s.seqrelid = {sequence}::regclass))"
+    );
+    format!(
+        "IF {at} NOT BETWEEN {min} AND {max} THEN\n    {alter} RESTART WITH {start};\nELSE\n    {alter};\nEND IF;\n",
         min = o.min,
         max = o.max,
         start = o.start
-    ))
+    )
 }
 
 /// The table's and the column's names as SQL writes them.
@@ -270,10 +282,16 @@ fn retype(
     // and refuses bounds the type cannot hold.
     if let (Some(sequence), Some(_)) = (&column.identity_sequence, have.aspect(Aspect::Identity)) {
         let o = &sequence.options;
-        then += &format!(
-            "ALTER TABLE {qn} ALTER COLUMN {col} SET MINVALUE {} SET MAXVALUE {};\n",
-            o.min, o.max
+        let current = format!(
+            "pg_catalog.pg_get_serial_sequence({}, {})",
+            literal(&qn),
+            literal(&column.name)
         );
+        let alter = format!(
+            "ALTER TABLE {qn} ALTER COLUMN {col} SET MINVALUE {} SET MAXVALUE {} SET START WITH {}",
+            o.min, o.max, o.start
+        );
+        then += &with_restart(&current, &alter, o);
     }
     if have.aspect(Aspect::Default).is_some() {
         then += &format!("ALTER TABLE {qn} ALTER COLUMN {col} DROP DEFAULT;\n");

@@ -317,6 +317,15 @@ fn attributes(
     }
     let quoter = &writer.quoter;
     let qn = quoter.qualified(&want.schema, &want.name);
+    // PostgreSQL refuses ALTER ATTRIBUTE ... TYPE while a table's column
+    // is of the type (CASCADE or not).
+    let retyped = wanted.iter().any(|w| {
+        had.iter()
+            .any(|h| h.name == w.name && h.type_name != w.type_name)
+    });
+    if retyped && !users(writer, &qn).is_empty() {
+        return false;
+    }
     let attribute = |name: &str, extra: &str| {
         format!(
             "EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = (SELECT typrelid FROM pg_catalog.pg_type WHERE oid = {}::regtype) AND a.attname = {} AND NOT a.attisdropped{extra})",

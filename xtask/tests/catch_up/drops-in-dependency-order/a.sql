@@ -1,0 +1,2 @@
+CREATE SCHEMA crm;
+CREATE TABLE crm.account (id int PRIMARY KEY, name text NOT NULL);

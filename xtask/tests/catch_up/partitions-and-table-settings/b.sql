@@ -1,0 +1,10 @@
+CREATE SCHEMA ev;
+CREATE TABLE ev.log (at date NOT NULL, msg text) PARTITION BY RANGE (at);
+CREATE TABLE ev.log_2025 (at date NOT NULL, msg text);
+CREATE TABLE ev.log_2026 (at date NOT NULL, msg text);
+CREATE TABLE ev.archive PARTITION OF ev.log FOR VALUES FROM ('2020-01-01') TO ('2025-01-01');
+CREATE TABLE ev.keyed (id int NOT NULL, code text NOT NULL);
+CREATE UNIQUE INDEX keyed_code ON ev.keyed (code);
+CREATE TABLE ev.full_row (id int);
+ALTER TABLE ev.full_row REPLICA IDENTITY NOTHING;
+CREATE VIEW ev.recent WITH (security_invoker = true) AS SELECT at, msg FROM ev.log WHERE at > DATE '2025-06-01';
