@@ -148,10 +148,11 @@ fn read_database(db: &Database) -> Result<(Catalog, Option<u32>)> {
 fn run(project: &Project, db: Option<&Database>, opts: &Options) -> Result<Outcome> {
     let config = Config::load(&project.root)?;
     let existing = Existing::load(&project.root)?;
-    let (cat, major) = match (opts.check || opts.from_migrations, db) {
+    let conf = crate::project::conf::Conf::load(&project.root)?;
+    let (mut cat, major) = match (opts.check || opts.from_migrations, db) {
         (false, Some(db)) => read_database(db)?,
         _ => {
-            let major = crate::project::conf::Conf::load(&project.root)?
+            let major = conf
                 .server_version()
                 .map_err(|e| crate::project::conf::at_line(&e))?;
             let set = load_set(project)?;
@@ -162,6 +163,12 @@ fn run(project: &Project, db: Option<&Database>, opts: &Options) -> Result<Outco
             (cat, major)
         }
     };
+    if conf
+        .owners()
+        .map_err(|e| crate::project::conf::at_line(&e))?
+    {
+        cat.model_owners();
+    }
     let rendered = render(&cat, &config, &existing, &opts.tracking);
     for w in &rendered.warnings {
         eprintln!("warning: {w}");

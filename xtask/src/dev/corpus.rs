@@ -370,6 +370,7 @@ impl DriftCase {
         })
     }
 
+    /// The catalog of `db`, owners modelled (as with `owners = true`).
     fn read(&self, db: &str) -> Result<Catalog> {
         crate::pg::block_on(async {
             let c = self
@@ -377,7 +378,9 @@ impl DriftCase {
                 .with_dbname(db)
                 .connect("touchpoint corpus")
                 .await?;
-            catalog::read(&c).await
+            let mut catalog = catalog::read(&c).await?;
+            catalog.model_owners();
+            Ok(catalog)
         })
     }
 
@@ -395,7 +398,10 @@ impl DriftCase {
             self.read(&self.b)?,
         );
         *unmodelled = !a1.unmodelled.is_empty() || !b.unmodelled.is_empty();
-        let none = drift::Options::default();
+        let none = drift::Options {
+            owners: true,
+            ..Default::default()
+        };
         let same = drift::compare(&a1, &a2, &none);
         if same.is_empty() {
             tally.same_clean += 1;
@@ -416,7 +422,14 @@ impl DriftCase {
     /// `a` against `b` finds something exactly when their pg_dump differ;
     /// else what went wrong.
     fn detects(&self, a1: &Catalog, b: &Catalog) -> Result<Option<String>> {
-        let ab = drift::compare(a1, b, &drift::Options::default());
+        let ab = drift::compare(
+            a1,
+            b,
+            &drift::Options {
+                owners: true,
+                ..Default::default()
+            },
+        );
         let (dump_a, dump_b) = (
             roundtrip::dump(&self.server, &self.a1)?,
             roundtrip::dump(&self.server, &self.b)?,
@@ -438,7 +451,10 @@ impl DriftCase {
     /// leaves no drift and its second run changes nothing; else what went
     /// wrong.
     fn catches_up(&self, a1: &Catalog, b: &Catalog) -> Result<Option<String>> {
-        let none = drift::Options::default();
+        let none = drift::Options {
+            owners: true,
+            ..Default::default()
+        };
         let labels = drift::script::Labels {
             actual: "b",
             expected: "a",

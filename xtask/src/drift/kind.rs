@@ -179,6 +179,8 @@ pub enum Aspect {
     Nullability,
     Options,
     OwnedBy,
+    /// The role that owns it (compared when the project opts in).
+    Owner,
     PartitionKey,
     PartitionOf,
     Permissive,
@@ -203,7 +205,7 @@ pub enum Aspect {
 }
 
 impl Aspect {
-    pub const ALL: [Aspect; 38] = [
+    pub const ALL: [Aspect; 39] = [
         Aspect::Attributes,
         Aspect::Base,
         Aspect::Checks,
@@ -227,6 +229,7 @@ impl Aspect {
         Aspect::Nullability,
         Aspect::Options,
         Aspect::OwnedBy,
+        Aspect::Owner,
         Aspect::PartitionKey,
         Aspect::PartitionOf,
         Aspect::Permissive,
@@ -270,6 +273,7 @@ impl Aspect {
             Aspect::Nullability => "not null",
             Aspect::Options => "options",
             Aspect::OwnedBy => "owned by",
+            Aspect::Owner => "owner",
             Aspect::PartitionKey => "partition key",
             Aspect::PartitionOf => "partition of",
             Aspect::Permissive => "permissive",

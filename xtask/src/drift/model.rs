@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::schema::catalog::{
-    Catalog, Column, Constraint, Deparsed, Function, Grant, Index, Oid, Policy, RelKind, Relation,
-    ReplicaIdentity, RoutineKind, Sequence, Trigger, TriggerEnabled, Type, TypeKind,
+    Catalog, Column, Constraint, Deparsed, Function, Grant, Index, ObjRef, Oid, Policy, RelKind,
+    Relation, ReplicaIdentity, RoutineKind, Sequence, Trigger, TriggerEnabled, Type, TypeKind,
 };
 use crate::schema::render::{self, sequence_options};
 use crate::sql::quote::{literal, Quoter};
@@ -19,6 +19,9 @@ pub struct Options {
     /// Tables (raw schema, raw name) left out on both sides: touchpoint's
     /// tracking table, a legacy tool's.
     pub ignore_tables: Vec<(String, String)>,
+    /// Compare owners (other than the database's owner): the project's
+    /// `owners = true`.
+    pub owners: bool,
 }
 
 /// The catalog entry an object comes from, for the catch-up script.
@@ -162,10 +165,21 @@ impl<'a> Flattener<'a, '_> {
             .unwrap_or_else(|| format!("(relation {oid})"))
     }
 
+    /// The object's owner, when the project models owners and it is not
+    /// the database's owner.
+    fn owner(&self, class: &'static str, oid: Oid, aspects: &mut Aspects) {
+        if !self.options.owners {
+            return;
+        }
+        let owner = self.catalog.owner_of(&ObjRef(class, oid));
+        put(aspects, Aspect::Owner, owner.map(|o| o.role.clone()));
+    }
+
     fn schemas(&mut self) {
         for s in &self.catalog.schemas {
             let mut aspects = Aspects::new();
             put(&mut aspects, Aspect::Comment, s.comment.clone());
+            self.owner("pg_namespace", s.oid, &mut aspects);
             let name = self.quoter.ident(&s.name);
             self.add(Kind::Schema, name, None, aspects, Source::Schema);
         }
@@ -184,6 +198,7 @@ impl<'a> Flattener<'a, '_> {
         for t in &self.catalog.types {
             let mut aspects = self.type_aspects(&t.kind);
             put(&mut aspects, Aspect::Comment, t.comment.clone());
+            self.owner("pg_type", t.oid, &mut aspects);
             let name = self.quoter.qualified(&t.schema, &t.name);
             self.add(Kind::Type, name, None, aspects, Source::Type(t));
         }
@@ -263,6 +278,7 @@ impl<'a> Flattener<'a, '_> {
             }
             put(&mut aspects, Aspect::Comment, s.comment.clone());
             put(&mut aspects, Aspect::Grants, grants_text(&s.grants));
+            self.owner("pg_class", s.oid, &mut aspects);
             let name = self.quoter.qualified(&s.schema, &s.name);
             self.add(Kind::Sequence, name, None, aspects, Source::Sequence(s));
         }
@@ -276,6 +292,7 @@ impl<'a> Flattener<'a, '_> {
             // The default (EXECUTE for PUBLIC) is said like any grant, so
             // that a revoke from PUBLIC is a difference.
             put(&mut aspects, Aspect::Grants, grants_text(&f.grants));
+            self.owner("pg_proc", f.oid, &mut aspects);
             let kind = match f.kind {
                 RoutineKind::Procedure => Kind::Procedure,
                 RoutineKind::Function => Kind::Function,
@@ -323,6 +340,7 @@ impl<'a> Flattener<'a, '_> {
 
     fn relation_aspects(&self, r: &Relation) -> Aspects {
         let mut aspects = Aspects::new();
+        self.owner("pg_class", r.oid, &mut aspects);
         if r.kind == RelKind::PartitionedTable {
             let key = r.partition_key.clone().unwrap_or_default();
             aspects.insert(Aspect::PartitionKey, key);
@@ -495,6 +513,7 @@ impl<'a> Flattener<'a, '_> {
             let mut aspects = Aspects::new();
             aspects.insert(Aspect::Definition, d.definition());
             put(&mut aspects, Aspect::Comment, d.comment.clone());
+            self.owner(d.kind.class(), d.oid, &mut aspects);
             let table = relation.map(|r| self.quoter.qualified(&r.schema, &r.name));
             let kind = Kind::from(render::Kind::of_deparsed(d.kind));
             self.add(

@@ -16,7 +16,7 @@ pub const CONFIG_FILE: &str = "touchpoint.conf";
 /// The sections there are; `env.` takes a name after it.
 const SECTIONS: &[&str] = &["layout", "downstream", "env.", "mcp", "review"];
 /// The settings allowed before the first section.
-const SETTINGS: &[&str] = &["server_version"];
+const SETTINGS: &[&str] = &["server_version", "owners"];
 
 /// One `key = value` line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,6 +138,23 @@ impl Conf {
                 ),
             )
         })
+    }
+
+    /// `owners = true`: sync writes who owns each object (other than the
+    /// database's owner) and drift compares it. Off by default: the roles
+    /// must exist wherever the schema is loaded.
+    pub fn owners(&self) -> Result<bool, ConfError> {
+        match self.get("", "owners") {
+            None => Ok(false),
+            Some(e) => match e.value.as_str() {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                other => Err(ConfError::at(
+                    e.line,
+                    format!("owners `{other}` is not true or false"),
+                )),
+            },
+        }
     }
 
     /// The value of `key` in section `name`, with its line.

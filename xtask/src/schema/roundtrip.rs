@@ -50,14 +50,17 @@ pub async fn load_files(client: &Client, files: &BTreeMap<String, String>) -> Re
 }
 
 /// Renders `source` (a database on `server`), loads the files into a new
-/// database `copy` (which must not exist), and compares the two.
+/// database `copy` (which must not exist), and compares the two. Owners
+/// are written (as with `owners = true`): the copy is on the same server,
+/// where the roles exist.
 pub async fn run(admin: &Client, server: &Database, source: &str, copy: &str) -> Result<RoundTrip> {
     let config = Config::default();
     let client = server
         .with_dbname(source)
         .connect("touchpoint roundtrip")
         .await?;
-    let cat = catalog::read(&client).await?;
+    let mut cat = catalog::read(&client).await?;
+    cat.model_owners();
     drop(client);
     let rendered = render(&cat, &config, &Existing::default(), &tracking());
 
@@ -77,12 +80,9 @@ pub async fn run(admin: &Client, server: &Database, source: &str, copy: &str) ->
             warnings: rendered.warnings,
         });
     }
-    let again = render(
-        &catalog::read(&client).await?,
-        &config,
-        &Existing::default(),
-        &tracking(),
-    );
+    let mut again = catalog::read(&client).await?;
+    again.model_owners();
+    let again = render(&again, &config, &Existing::default(), &tracking());
     drop(client);
     let mut render_diff = Vec::new();
     for (name, text) in &rendered.files {

@@ -661,6 +661,7 @@ async fn drift_check(
                 .iter()
                 .map(|t| (t.schema.clone(), t.name.clone()))
                 .collect(),
+            owners: false,
         },
     );
     let (blocking, minor): (Vec<Difference>, Vec<Difference>) = findings

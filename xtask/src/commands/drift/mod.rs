@@ -95,6 +95,9 @@ impl Args {
                 Some(url) => Some(Database::from_conninfo(url, |k| std::env::var(k).ok())?),
                 None => None,
             },
+            owners: crate::project::conf::Conf::load(&project.root)?
+                .owners()
+                .map_err(|e| crate::project::conf::at_line(&e))?,
         };
         if fleet {
             if opts.script.is_some() {
@@ -143,6 +146,8 @@ pub struct Options {
     /// The reference database the target is compared with, instead of the
     /// migrations and current_schema/.
     pub against: Option<Database>,
+    /// touchpoint.conf's `owners = true`: owners are compared.
+    pub owners: bool,
 }
 
 /// One side, read.
@@ -399,6 +404,11 @@ fn examine(
 ) -> Result<Examined> {
     let from = sides_to_read(db, opts)?;
     let mut read = read_sides(project, db, opts, &from, replays)?;
+    if opts.owners {
+        for side in &mut read.sides {
+            side.catalog.model_owners();
+        }
+    }
     let verdicts = compare(project, opts, &mut read, replays)?;
     let script = match &opts.script {
         Some(path) => Some(write_script(
@@ -460,6 +470,7 @@ fn read_sides(
     let every_file = set.clone().unwrap_or_default();
     let mut ignore = drift::Options {
         ignore_tables: vec![(opts.tracking.schema.clone(), opts.tracking.name.clone())],
+        owners: opts.owners,
     };
     let mut notes = Vec::new();
     let mut bookkeeping = Vec::new();
@@ -511,6 +522,7 @@ async fn read_against(db: &Database, reference: &Database, opts: &Options) -> Re
     }
     let mut ignore = drift::Options {
         ignore_tables: vec![(opts.tracking.schema.clone(), opts.tracking.name.clone())],
+        owners: opts.owners,
     };
     let target = read_database(db, opts, None, &mut ignore).await?;
     let mut other = read_database(reference, opts, None, &mut ignore)

@@ -5,8 +5,9 @@ use crate::drift::diff::Difference;
 use crate::drift::kind::Aspect;
 use crate::drift::model::{Object, Source};
 
+use super::policies;
 use super::writer::Writer;
-use super::{columns, comments, constraints, deparsed, functions, grants, indexes, policies};
+use super::{columns, comments, constraints, deparsed, functions, grants, indexes, owners};
 use super::{sequences, tables, triggers, types, views};
 
 /// Writes what makes the actual side's aspect the expected one; whether
@@ -23,6 +24,7 @@ pub(super) fn alter(
             return true;
         }
         Aspect::Grants => return grants::alter(writer, difference, want, have),
+        Aspect::Owner => return owners::alter(writer, difference, want, have),
         _ => {}
     }
     match want.source {

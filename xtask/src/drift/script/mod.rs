@@ -22,6 +22,7 @@ mod functions;
 mod grants;
 mod indexes;
 mod missing;
+mod owners;
 mod policies;
 mod schemas;
 mod sequences;
@@ -79,7 +80,17 @@ pub fn catch_up(
         .collect();
 
     let mut writer = Writer::new(expected, actual, allow_drop);
-    let (units, _) = render::units(expected);
+    // Objects created whole get their owners with them.
+    let with_owners;
+    let (units, _) = if options.owners && !expected.owners_modelled {
+        with_owners = Catalog {
+            owners_modelled: true,
+            ..expected.clone()
+        };
+        render::units(&with_owners)
+    } else {
+        render::units(expected)
+    };
     writer.expected_units = units
         .iter()
         .map(|u| (ObjectId::of_unit(&u.key), u.sql.clone()))

@@ -122,6 +122,8 @@ pub(super) struct Writer<'a> {
     pub allow_drop: bool,
     /// The side the script changes.
     pub actual: &'a Catalog,
+    /// The side it is made to match.
+    pub expected: &'a Catalog,
     /// The expected side's units (sync's DDL) by id.
     pub expected_units: HashMap<ObjectId, String>,
     sections: BTreeMap<Section, Vec<String>>,
@@ -137,6 +139,7 @@ impl<'a> Writer<'a> {
             quoter: Quoter::new(&expected.keywords),
             allow_drop,
             actual,
+            expected,
             expected_units: HashMap::new(),
             sections: BTreeMap::new(),
             drops: Vec::new(),

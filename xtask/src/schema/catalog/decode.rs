@@ -13,8 +13,8 @@ use super::codes::{
 use super::deparsed;
 use super::model::{
     Attribute, Catalog, Column, Constraint, Deparsed, Extension, ForeignTable, Function, Generated,
-    Grant, IdentitySequence, Index, NotNull, ObjRef, Oid, Policy, Relation, Schema, Sequence,
-    SequenceOptions, Trigger, Type, TypeKind,
+    Grant, IdentitySequence, Index, NotNull, ObjRef, Oid, Owner, Policy, Relation, Schema,
+    Sequence, SequenceOptions, Trigger, Type, TypeKind,
 };
 use super::queries::Queries;
 
@@ -46,6 +46,7 @@ struct Rows {
     depends: Vec<Row>,
     extension_members: Vec<Row>,
     unmodelled: Vec<Row>,
+    owners: Vec<Row>,
     deparsed: Vec<(DeparsedKind, Vec<Row>)>,
 }
 
@@ -79,22 +80,31 @@ impl Rows {
             c.query(&q.indexes, &[]),
             c.query(&q.triggers, &[]),
         )?;
-        let (policies, grants, function_grants, functions, depends, extension_members, unmodelled) =
-            tokio::try_join!(
-                c.query(&q.policies, &[]),
-                c.query(&q.grants, &[]),
-                c.query(&q.function_grants, &[]),
-                c.query(&q.functions, &[]),
-                async {
-                    if dependencies {
-                        c.query(&q.depends, &[]).await
-                    } else {
-                        Ok(Vec::new())
-                    }
-                },
-                c.query(&q.extension_members, &[]),
-                c.query(&q.unmodelled, &[]),
-            )?;
+        let (
+            policies,
+            grants,
+            function_grants,
+            functions,
+            depends,
+            extension_members,
+            unmodelled,
+            owners,
+        ) = tokio::try_join!(
+            c.query(&q.policies, &[]),
+            c.query(&q.grants, &[]),
+            c.query(&q.function_grants, &[]),
+            c.query(&q.functions, &[]),
+            async {
+                if dependencies {
+                    c.query(&q.depends, &[]).await
+                } else {
+                    Ok(Vec::new())
+                }
+            },
+            c.query(&q.extension_members, &[]),
+            c.query(&q.unmodelled, &[]),
+            c.query(&q.owners, &[]),
+        )?;
         // One query per kind held as its statements; some are versioned.
         let deparsed =
             futures_util::future::try_join_all(DeparsedKind::ALL.iter().map(|&kind| async move {
@@ -124,6 +134,7 @@ impl Rows {
             depends,
             extension_members,
             unmodelled,
+            owners,
             deparsed,
         })
     }
@@ -200,6 +211,8 @@ impl Rows {
                 .collect(),
             depends: depends(&self.depends),
             column_depends: column_depends(&self.depends),
+            owners: owners(&self.owners),
+            owners_modelled: false,
             extension_members: extension_members(&self.extension_members),
             unmodelled,
         }
@@ -554,6 +567,23 @@ fn depends(rows: &[Row]) -> Vec<(ObjRef, ObjRef)> {
             Some((from, to))
         })
         .collect()
+}
+
+/// Sorted by object, for [`Catalog::owner_of`].
+fn owners(rows: &[Row]) -> Vec<Owner> {
+    let mut owners: Vec<Owner> = rows
+        .iter()
+        .filter_map(|r| {
+            Some(Owner {
+                object: ObjRef(class_name(r.get(0))?, r.get(1)),
+                keyword: r.get(2),
+                name: r.get(3),
+                role: r.get(4),
+            })
+        })
+        .collect();
+    owners.sort_by(|a, b| a.object.cmp(&b.object));
+    owners
 }
 
 fn column_depends(rows: &[Row]) -> Vec<(ObjRef, Oid, String)> {

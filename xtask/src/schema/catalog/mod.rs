@@ -29,8 +29,8 @@ pub use codes::{
 };
 pub use model::{
     Attribute, Catalog, Column, Constraint, Deparsed, Extension, ForeignTable, Function, Generated,
-    Grant, IdentitySequence, Index, NotNull, ObjRef, Oid, Policy, Relation, Schema, Sequence,
-    SequenceOptions, Trigger, Type, TypeKind,
+    Grant, IdentitySequence, Index, NotNull, ObjRef, Oid, Owner, Policy, Relation, Schema,
+    Sequence, SequenceOptions, Trigger, Type, TypeKind,
 };
 
 /// Reads the schema of the database `client` is connected to. The session

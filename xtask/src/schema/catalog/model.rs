@@ -37,6 +37,47 @@ pub struct Catalog {
     pub extension_members: HashMap<ObjRef, String>,
     /// `kind: name` of every object in the database that is not modelled.
     pub unmodelled: Vec<(String, String)>,
+    /// Objects owned by a role other than the database's owner.
+    pub owners: Vec<Owner>,
+    /// Whether `owners` are part of the model (sync writes them, drift
+    /// compares them): a project's choice, see [`Catalog::model_owners`].
+    pub owners_modelled: bool,
+}
+
+/// An object owned by a role other than the database's owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    /// The object's catalog row.
+    pub object: ObjRef,
+    /// What `ALTER ... OWNER TO` names it as: `TABLE`, `DOMAIN`, `FUNCTION` ...
+    pub keyword: String,
+    /// Its name as SQL writes it, with argument types for a routine.
+    pub name: String,
+    /// The owner, as SQL writes it.
+    pub role: String,
+}
+
+/// What the unmodelled list calls an owner other than the database owner.
+pub const OWNER_NOT_MODELLED: &str = "owner other than the database owner";
+
+impl Catalog {
+    /// Owners become part of the model: sync writes `ALTER ... OWNER TO`,
+    /// drift compares them and the catch-up script sets them. The roles
+    /// must exist wherever the schema is loaded.
+    pub fn model_owners(&mut self) {
+        self.owners_modelled = true;
+        self.unmodelled
+            .retain(|(what, _)| what != OWNER_NOT_MODELLED);
+    }
+
+    /// The owner of `object` other than the database owner.
+    pub fn owner_of(&self, object: &ObjRef) -> Option<&Owner> {
+        let at = self
+            .owners
+            .binary_search_by(|o| o.object.cmp(object))
+            .ok()?;
+        Some(&self.owners[at])
+    }
 }
 
 /// A catalog row: the catalog's name (`pg_class`, `pg_type` ...) and the oid.

@@ -30,6 +30,7 @@ pub(super) struct Queries {
     pub function_grants: String,
     pub functions: String,
     pub depends: String,
+    pub owners: String,
     pub extension_members: String,
     pub unmodelled: String,
 }
@@ -60,6 +61,7 @@ impl Queries {
             function_grants: function_grants(),
             functions: functions(),
             depends: depends(),
+            owners: owners(&rel_user),
             extension_members: extension_members(),
             unmodelled: unmodelled(&rel_user),
         }
@@ -371,6 +373,70 @@ fn depends() -> String {
                               AND col.attrelid = d.refobjid AND col.attnum = d.refobjsubid
                        WHERE d.deptype = 'n' AND d.objid >= 16384 AND d.refobjid >= 16384"
                 .to_string()
+}
+
+/// Objects owned by a role other than the database's owner: catalog, oid,
+/// the keyword `ALTER ... OWNER TO` takes, the name, the role (both quoted).
+/// An owned sequence follows its table; objects of the whole database
+/// owned by the bootstrap superuser are left out as the unmodelled list
+/// leaves them.
+fn owners(rel_user: &str) -> String {
+    let q = |s: &str| format!("pg_catalog.quote_ident({s})");
+    format!(
+        "WITH dba AS (SELECT d.datdba AS oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+         SELECT 'pg_class', c.oid,
+                CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'
+                               WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,
+                {ns} || '.' || {rel}, {relowner}
+           FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+          WHERE {rel_user} AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relowner <> (SELECT oid FROM dba)
+            AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass
+                                                 AND d.objid = c.oid AND d.deptype IN ('a', 'i')))
+         UNION ALL
+         SELECT 'pg_namespace', n.oid, 'SCHEMA', {ns}, {nspowner}
+           FROM pg_catalog.pg_namespace n
+          WHERE {USER_NS} AND n.nspname <> 'public' AND n.nspowner <> (SELECT oid FROM dba)
+         UNION ALL
+         SELECT 'pg_proc', p.oid, CASE p.prokind WHEN 'a' THEN 'AGGREGATE' WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,
+                {ns} || '.' || {proname} || '(' || pg_catalog.pg_get_function_identity_arguments(p.oid) || ')', {proowner}
+           FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+          WHERE {USER_NS} AND {proc} AND p.proowner <> (SELECT oid FROM dba)
+         UNION ALL
+         SELECT 'pg_type', t.oid, CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, {ns} || '.' || {typname}, {typowner}
+           FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+          WHERE {USER_NS} AND {typ} AND t.typtype IN ('e', 'd', 'c', 'r') AND t.typowner <> (SELECT oid FROM dba)
+            AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')
+         UNION ALL
+         SELECT o.class, o.oid, o.keyword, o.name, {owner}
+           FROM (SELECT 'pg_collation' AS class, co.oid, 'COLLATION' AS keyword, {ns} || '.' || {collname} AS name, co.collowner AS owner
+                   FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace n ON n.oid = co.collnamespace
+                  WHERE {USER_NS}
+                 UNION ALL SELECT 'pg_event_trigger', e.oid, 'EVENT TRIGGER', {evtname}, e.evtowner FROM pg_catalog.pg_event_trigger e
+                 UNION ALL SELECT 'pg_foreign_data_wrapper', w.oid, 'FOREIGN DATA WRAPPER', {fdwname}, w.fdwowner FROM pg_catalog.pg_foreign_data_wrapper w
+                  WHERE {fdw}
+                 UNION ALL SELECT 'pg_foreign_server', s.oid, 'SERVER', {srvname}, s.srvowner FROM pg_catalog.pg_foreign_server s
+                  WHERE {srv}
+                 UNION ALL SELECT 'pg_publication', p.oid, 'PUBLICATION', {pubname}, p.pubowner FROM pg_catalog.pg_publication p) o
+          WHERE o.owner <> (SELECT oid FROM dba) AND o.owner <> 10",
+        ns = q("n.nspname"),
+        rel = q("c.relname"),
+        relowner = q("pg_catalog.pg_get_userbyid(c.relowner)"),
+        nspowner = q("pg_catalog.pg_get_userbyid(n.nspowner)"),
+        proname = q("p.proname"),
+        proowner = q("pg_catalog.pg_get_userbyid(p.proowner)"),
+        typname = q("t.typname"),
+        typowner = q("pg_catalog.pg_get_userbyid(t.typowner)"),
+        owner = q("pg_catalog.pg_get_userbyid(o.owner)"),
+        collname = q("co.collname"),
+        evtname = q("e.evtname"),
+        fdwname = q("w.fdwname"),
+        srvname = q("s.srvname"),
+        pubname = q("p.pubname"),
+        proc = not_extension_member("pg_proc", "p.oid"),
+        typ = not_extension_member("pg_type", "t.oid"),
+        fdw = not_extension_member("pg_foreign_data_wrapper", "w.oid"),
+        srv = not_extension_member("pg_foreign_server", "s.oid"),
+    )
 }
 
 /// What belongs to which extension.

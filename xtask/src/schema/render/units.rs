@@ -505,6 +505,7 @@ impl<'a> Builder<'a> {
     /// The units with their dependencies (see [`Builder::dependencies`])
     /// and a child's table.
     fn finish(mut self) -> (Vec<Unit>, Vec<(String, String)>) {
+        self.owners_set();
         let mut deps = self.dependencies();
         let mut columns = self.column_dependencies();
         for u in &mut self.units {
@@ -520,6 +521,26 @@ impl<'a> Builder<'a> {
             u.deps.remove(&u.key.clone());
         }
         (self.units, self.skipped)
+    }
+
+    /// `ALTER ... OWNER TO` at the end of each owned object's unit, when
+    /// the project models owners.
+    fn owners_set(&mut self) {
+        if !self.catalog.owners_modelled {
+            return;
+        }
+        let mut statements: HashMap<UnitKey, String> = HashMap::new();
+        for o in &self.catalog.owners {
+            if let Some(key) = self.owners.get(&o.object) {
+                let sql = format!("ALTER {} {} OWNER TO {};\n", o.keyword, o.name, o.role);
+                statements.entry(key.clone()).or_default().push_str(&sql);
+            }
+        }
+        for u in &mut self.units {
+            if let Some(sql) = statements.remove(&u.key) {
+                u.sql += &sql;
+            }
+        }
     }
 
     /// The columns each unit uses in particular.
