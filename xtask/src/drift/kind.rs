@@ -191,6 +191,10 @@ pub enum Aspect {
     Schema,
     /// A foreign table's server.
     Server,
+    /// A column's statistics target.
+    Statistics,
+    /// A column's storage.
+    Storage,
     /// A column's type, or a constraint's (`primary key`, `check` ...).
     Type,
     Unlogged,
@@ -205,7 +209,7 @@ pub enum Aspect {
 }
 
 impl Aspect {
-    pub const ALL: [Aspect; 39] = [
+    pub const ALL: [Aspect; 41] = [
         Aspect::Attributes,
         Aspect::Base,
         Aspect::Checks,
@@ -238,6 +242,8 @@ impl Aspect {
         Aspect::RowLevelSecurity,
         Aspect::Schema,
         Aspect::Server,
+        Aspect::Statistics,
+        Aspect::Storage,
         Aspect::Type,
         Aspect::Unlogged,
         Aspect::Using,
@@ -282,6 +288,8 @@ impl Aspect {
             Aspect::RowLevelSecurity => "row level security",
             Aspect::Schema => "schema",
             Aspect::Server => "server",
+            Aspect::Statistics => "statistics",
+            Aspect::Storage => "storage",
             Aspect::Type => "type",
             Aspect::Unlogged => "unlogged",
             Aspect::Using => "using",

@@ -390,6 +390,12 @@ impl<'a> Flattener<'a, '_> {
             aspects.insert(Aspect::Type, c.type_name.clone());
             put(&mut aspects, Aspect::Collation, c.collation.clone());
             put(&mut aspects, Aspect::Compression, c.compression.clone());
+            put(&mut aspects, Aspect::Storage, c.storage.clone());
+            put(
+                &mut aspects,
+                Aspect::Statistics,
+                c.statistics.map(|n| n.to_string()),
+            );
             let nullability = render::not_null_text(&self.quoter, r, c);
             let nullability = nullability.unwrap_or_else(|| "NULL".to_string());
             aspects.insert(Aspect::Nullability, nullability);

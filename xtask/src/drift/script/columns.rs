@@ -122,6 +122,34 @@ pub(super) fn alter(
                 difference.id
             )
         }
+        Aspect::Storage => {
+            let (qn, col) = names(&writer.quoter, relation, column);
+            let keyword = relation.kind.keyword();
+            let sql = match &column.storage {
+                Some(storage) => format!("ALTER {keyword} {qn} ALTER COLUMN {col} SET STORAGE {storage};\n"),
+                // The type's own, as the server where it runs has it.
+                None => do_block(&format!(
+                    "BEGIN\n    EXECUTE pg_catalog.format('ALTER {keyword} %s ALTER COLUMN %I SET STORAGE %s', {}, {},\n        \
+                     (SELECT CASE t.typstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END\n           \
+                     FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid\n          \
+                     WHERE a.attrelid = {}::regclass AND a.attname = {}));\nEND\n",
+                    literal(&qn),
+                    literal(&column.name),
+                    literal(&qn),
+                    literal(&column.name)
+                )),
+            };
+            format!("-- {}\n{sql}", difference.id)
+        }
+        Aspect::Statistics => {
+            let (qn, col) = names(&writer.quoter, relation, column);
+            format!(
+                "-- {}\nALTER {} {qn} ALTER COLUMN {col} SET STATISTICS {};\n",
+                difference.id,
+                relation.kind.keyword(),
+                column.statistics.unwrap_or(-1)
+            )
+        }
         Aspect::Generated => match regenerate(writer, difference, (relation, column), have) {
             Some(sql) => sql,
             None => return false,

@@ -451,6 +451,8 @@ fn column(r: &Row, identity_sequences: &mut IdentitySequences, table: Oid) -> Co
             is_local: r.get(14),
         }),
         compression: compression(&r.get::<_, String>(15)),
+        storage: r.get(16),
+        statistics: r.get(17),
         name,
     }
 }

@@ -248,6 +248,10 @@ pub struct Column {
     pub fdw_options: Vec<String>,
     /// `COMPRESSION pglz` / `lz4` set on the column (14+).
     pub compression: Option<String>,
+    /// `SET STORAGE` other than the type's (`PLAIN`, `EXTERNAL` ...).
+    pub storage: Option<String>,
+    /// `SET STATISTICS` when set.
+    pub statistics: Option<i32>,
     pub comment: Option<String>,
 }
 

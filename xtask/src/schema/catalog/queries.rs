@@ -214,8 +214,12 @@ fn columns(rel_user: &str, version: i32) -> String {
     format!(
                 "SELECT a.attrelid, a.attname::text, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
                         pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attidentity::text, a.attgenerated::text,
-                        a.attislocal, {}, ds.description, {}, {not_null}, {compression}
+                        a.attislocal, {}, ds.description, {}, {not_null}, {compression},
+                        CASE WHEN c.relkind IN ('r', 'p', 'm') AND a.attstorage <> ty.typstorage
+                             THEN CASE a.attstorage WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END END,
+                        CASE WHEN c.relkind IN ('r', 'p', 'm') AND a.attstattarget >= 0 THEN a.attstattarget::int END
                    FROM pg_catalog.pg_attribute a
+                   JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
                    JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
                    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                    LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -320,7 +324,7 @@ fn function_grants() -> String {
            FROM pg_catalog.pg_proc p
            JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace,
                 pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) a
-          WHERE a.grantee <> p.proowner AND {USER_NS} AND {} AND p.prokind IN ('f', 'p')",
+          WHERE a.grantee <> p.proowner AND {USER_NS} AND {} AND p.prokind IN ('f', 'p', 'w')",
         not_extension_member("pg_proc", "p.oid")
     )
 }
@@ -340,7 +344,7 @@ fn functions() -> String {
                           || ' -> ' || coalesce(pg_catalog.pg_get_function_result(p.oid), ''),
                         p.pronargdefaults
                    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-                  WHERE {USER_NS} AND {} AND p.prokind IN ('f', 'p')
+                  WHERE {USER_NS} AND {} AND p.prokind IN ('f', 'p', 'w')
                     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend di WHERE di.classid = 'pg_catalog.pg_proc'::regclass
                                        AND di.objid = p.oid AND di.deptype = 'i')",
                 not_extension_member("pg_proc", "p.oid")
@@ -450,10 +454,7 @@ fn extension_members() -> String {
 /// Objects of kinds the model does not hold, by kind and name.
 fn unmodelled(rel_user: &str) -> String {
     format!(
-                "SELECT 'window function', n.nspname || '.' || p.proname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-                  WHERE {USER_NS} AND p.prokind = 'w' AND {proc}
-                 UNION ALL
-                 SELECT 'operator', n.nspname || '.' || o.oprname FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+                "SELECT 'operator', n.nspname || '.' || o.oprname FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
                   WHERE {USER_NS} AND {op}
                  UNION ALL
                  SELECT CASE t.typtype WHEN 'r' THEN 'range type' WHEN 'm' THEN 'multirange type' ELSE 'base type' END,
@@ -470,9 +471,6 @@ fn unmodelled(rel_user: &str) -> String {
                  SELECT 'text search dictionary', n.nspname || '.' || t.dictname FROM pg_catalog.pg_ts_dict t JOIN pg_catalog.pg_namespace n ON n.oid = t.dictnamespace
                   WHERE {USER_NS}
                  UNION ALL
-                 SELECT 'grant on window function', n.nspname || '.' || p.proname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-                  WHERE {USER_NS} AND {proc} AND p.proacl IS NOT NULL AND p.prokind = 'w'
-                 UNION ALL
                  SELECT 'grant on schema', n.nspname FROM pg_catalog.pg_namespace n
                   WHERE {USER_NS} AND n.nspacl IS NOT NULL AND n.nspname <> 'public'
                  UNION ALL
@@ -483,13 +481,6 @@ fn unmodelled(rel_user: &str) -> String {
                    FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
                    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                   WHERE {rel_user} AND a.attacl IS NOT NULL AND a.attnum > 0
-                 UNION ALL
-                 SELECT 'column storage or statistics setting', n.nspname || '.' || c.relname || '.' || a.attname
-                   FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                   JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-                  WHERE {rel_user} AND c.relkind IN ('r', 'p', 'm') AND a.attnum > 0 AND NOT a.attisdropped
-                    AND (a.attstattarget >= 0 OR a.attstorage <> t.typstorage)
                  UNION ALL
                  SELECT 'tablespace', n.nspname || '.' || c.relname
                    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -302,6 +302,7 @@ impl<'a> Builder<'a> {
             sql += &format!("ALTER TABLE {qn} FORCE ROW LEVEL SECURITY;\n");
         }
         sql += &self.replica_identity(r, &qn);
+        sql += &column_settings(&self.quoter, r, &qn);
         sql += &comment(&format!("{} {qn}", r.kind.keyword()), &r.comment);
         for c in &r.columns {
             let target = format!("COLUMN {qn}.{}", self.quoter.ident(&c.name));
@@ -582,4 +583,23 @@ impl<'a> Builder<'a> {
         }
         deps
     }
+}
+
+/// `SET STORAGE` and `SET STATISTICS` of the columns that have them.
+fn column_settings(quoter: &Quoter, r: &Relation, qn: &str) -> String {
+    let mut sql = String::new();
+    for c in &r.columns {
+        let alter = format!(
+            "ALTER {} ONLY {qn} ALTER COLUMN {}",
+            r.kind.keyword(),
+            quoter.ident(&c.name)
+        );
+        if let Some(storage) = &c.storage {
+            sql += &format!("{alter} SET STORAGE {storage};\n");
+        }
+        if let Some(n) = c.statistics {
+            sql += &format!("{alter} SET STATISTICS {n};\n");
+        }
+    }
+    sql
 }
