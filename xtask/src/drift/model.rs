@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::schema::catalog::{
-    Catalog, Column, Constraint, Deparsed, Function, Grant, Index, ObjRef, Oid, Policy, RelKind,
+    Catalog, Column, Constraint, Deparsed, Schema, Function, Grant, Index, ObjRef, Oid, Policy, RelKind,
     Relation, ReplicaIdentity, RoutineKind, Sequence, Trigger, TriggerEnabled, Type, TypeKind,
 };
 use crate::schema::render::{self, sequence_options};
@@ -27,7 +27,7 @@ pub struct Options {
 /// The catalog entry an object comes from, for the catch-up script.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Source<'a> {
-    Schema,
+    Schema(&'a Schema),
     Extension,
     Type(&'a Type),
     Sequence(&'a Sequence),
@@ -179,9 +179,10 @@ impl<'a> Flattener<'a, '_> {
         for s in &self.catalog.schemas {
             let mut aspects = Aspects::new();
             put(&mut aspects, Aspect::Comment, s.comment.clone());
+            put(&mut aspects, Aspect::Grants, grants_text(&s.grants));
             self.owner("pg_namespace", s.oid, &mut aspects);
             let name = self.quoter.ident(&s.name);
-            self.add(Kind::Schema, name, None, aspects, Source::Schema);
+            self.add(Kind::Schema, name, None, aspects, Source::Schema(s));
         }
     }
 
@@ -198,6 +199,9 @@ impl<'a> Flattener<'a, '_> {
         for t in &self.catalog.types {
             let mut aspects = self.type_aspects(&t.kind);
             put(&mut aspects, Aspect::Comment, t.comment.clone());
+            // The default (USAGE for PUBLIC) is said like any grant, so
+            // that a revoke from PUBLIC is a difference.
+            put(&mut aspects, Aspect::Grants, grants_text(&t.grants));
             self.owner("pg_type", t.oid, &mut aspects);
             let name = self.quoter.qualified(&t.schema, &t.name);
             self.add(Kind::Type, name, None, aspects, Source::Type(t));

@@ -45,6 +45,6 @@ pub(super) fn alter(
         Source::Trigger(r, t) => triggers::alter(writer, difference, r, t),
         Source::Policy(r, p) => policies::alter(writer, difference, r, p),
         Source::Deparsed(d) => deparsed::alter(writer, difference, d),
-        Source::Schema | Source::Extension => false,
+        Source::Schema(_) | Source::Extension => false,
     }
 }

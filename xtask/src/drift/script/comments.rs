@@ -36,7 +36,7 @@ fn target(quoter: &Quoter, o: &Object) -> String {
             quoter.qualified(&r.schema, &r.name)
         ),
         Source::Function(f) => format!("{} {name}", f.kind.keyword()),
-        Source::Schema => format!("SCHEMA {name}"),
+        Source::Schema(_) => format!("SCHEMA {name}"),
         Source::Sequence(_) => format!("SEQUENCE {name}"),
         Source::Type(t) => format!("{} {name}", t.keyword()),
         Source::Trigger(r, t) => format!(

@@ -149,7 +149,7 @@ pub(super) fn statement(quoter: &Quoter, have: &Object) -> DropStatement {
         Source::Sequence(_) => sequences::drop(name),
         Source::Type(_) => types::drop(name),
         Source::Extension => schemas::drop_extension(name),
-        Source::Schema => schemas::drop_schema(name),
+        Source::Schema(_) => schemas::drop_schema(name),
         Source::Deparsed(d) => deparsed::drop(d),
     }
 }

@@ -38,6 +38,10 @@ pub(super) fn alter(
         (Source::Sequence(r), Source::Sequence(x)) => {
             (format!("SEQUENCE {}", want.name()), &r.grants, &x.grants)
         }
+        (Source::Schema(s), Source::Schema(x)) => {
+            (format!("SCHEMA {}", want.name()), &s.grants, &x.grants)
+        }
+        (Source::Type(t), Source::Type(x)) => (format!("TYPE {}", want.name()), &t.grants, &x.grants),
         (Source::Function(f), Source::Function(x)) => (
             format!("{} {}", f.kind.keyword(), want.name()),
             &f.grants,

@@ -3,7 +3,7 @@
 
 use crate::drift::diff::Difference;
 use crate::drift::model::{Object, Source};
-use crate::schema::catalog::{Catalog, ObjRef, Owner};
+use crate::schema::catalog::{ObjRef, Owner};
 use crate::sql::quote::literal;
 
 use super::writer::{Section, Writer};
@@ -15,8 +15,8 @@ pub(super) fn alter(
     want: &Object,
     have: &Object,
 ) -> bool {
-    let wanted = row(writer.expected, want).and_then(|r| writer.expected.owner_of(&r));
-    let had = row(writer.actual, have).and_then(|r| writer.actual.owner_of(&r));
+    let wanted = row(want).and_then(|r| writer.expected.owner_of(&r));
+    let had = row(have).and_then(|r| writer.actual.owner_of(&r));
     let Some(Owner { keyword, name, .. }) = wanted.or(had) else {
         return false;
     };
@@ -42,14 +42,9 @@ pub(super) fn alter(
 }
 
 /// The catalog row `object` stands for.
-fn row(catalog: &Catalog, object: &Object) -> Option<ObjRef> {
+fn row(object: &Object) -> Option<ObjRef> {
     Some(match object.source {
-        Source::Schema => {
-            let schema = catalog.schemas.iter().find(|s| {
-                crate::sql::quote::Quoter::new(&catalog.keywords).ident(&s.name) == object.name()
-            })?;
-            ObjRef("pg_namespace", schema.oid)
-        }
+        Source::Schema(s) => ObjRef("pg_namespace", s.oid),
         Source::Type(t) => ObjRef("pg_type", t.oid),
         Source::Sequence(s) => ObjRef("pg_class", s.oid),
         Source::Relation(r) => ObjRef("pg_class", r.oid),

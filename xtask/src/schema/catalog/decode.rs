@@ -47,6 +47,8 @@ struct Rows {
     extension_members: Vec<Row>,
     unmodelled: Vec<Row>,
     owners: Vec<Row>,
+    schema_grants: Vec<Row>,
+    type_grants: Vec<Row>,
     deparsed: Vec<(DeparsedKind, Vec<Row>)>,
 }
 
@@ -105,6 +107,8 @@ impl Rows {
             c.query(&q.unmodelled, &[]),
             c.query(&q.owners, &[]),
         )?;
+        let (schema_grants, type_grants) =
+            tokio::try_join!(c.query(&q.schema_grants, &[]), c.query(&q.type_grants, &[]))?;
         // One query per kind held as its statements; some are versioned.
         let deparsed =
             futures_util::future::try_join_all(DeparsedKind::ALL.iter().map(|&kind| async move {
@@ -135,6 +139,8 @@ impl Rows {
             extension_members,
             unmodelled,
             owners,
+            schema_grants,
+            type_grants,
             deparsed,
         })
     }
@@ -189,12 +195,22 @@ impl Rows {
             .map(|r| (r.get(0), r.get(1)))
             .collect();
         unmodelled.sort();
+        let mut schema_grants = Grants::new(&self.schema_grants);
+        let mut schemas: Vec<Schema> = self.schemas.iter().map(schema).collect();
+        for s in &mut schemas {
+            s.grants = schema_grants.take(s.oid);
+        }
+        let mut type_grants = Grants::new(&self.type_grants);
+        let mut types = types(&self.types, &self.domain_checks, &self.attributes);
+        for t in &mut types {
+            t.grants = type_grants.take(t.oid);
+        }
         Catalog {
             server_version_num: self.version,
             keywords: self.keywords.iter().map(|r| r.get(0)).collect(),
-            schemas: self.schemas.iter().map(schema).collect(),
+            schemas,
             extensions: self.extensions.iter().map(extension).collect(),
-            types: types(&self.types, &self.domain_checks, &self.attributes),
+            types,
             sequences,
             relations,
             functions: {
@@ -224,6 +240,7 @@ fn schema(r: &Row) -> Schema {
         oid: r.get(0),
         name: r.get(1),
         comment: r.get(2),
+        grants: Vec::new(),
     }
 }
 
@@ -282,6 +299,7 @@ fn types(rows: &[Row], domain_checks: &[Row], attributes: &[Row]) -> Vec<Type> {
                 name: r.get(2),
                 kind,
                 comment: r.get(9),
+                grants: Vec::new(),
             }
         })
         .collect()
@@ -631,6 +649,7 @@ fn privilege_rank(p: &str) -> usize {
         "REFERENCES",
         "TRIGGER",
         "USAGE",
+        "CREATE",
         "EXECUTE",
     ]
     .iter()

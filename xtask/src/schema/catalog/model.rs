@@ -89,6 +89,8 @@ pub struct Schema {
     pub oid: Oid,
     pub name: String,
     pub comment: Option<String>,
+    /// Privileges granted to others than the owner.
+    pub grants: Vec<Grant>,
 }
 
 #[derive(Debug, Clone)]
@@ -137,9 +139,17 @@ pub struct Type {
     pub name: String,
     pub kind: TypeKind,
     pub comment: Option<String>,
+    /// Privileges of others than the owner; without an ACL, the built-in
+    /// default (USAGE for PUBLIC), written out.
+    pub grants: Vec<Grant>,
 }
 
 impl Type {
+    /// Whether its privileges are the built-in default.
+    pub fn default_grants(&self) -> bool {
+        matches!(self.grants.as_slice(), [g] if g.grantee == "PUBLIC" && g.privileges == ["USAGE"] && !g.with_grant_option)
+    }
+
     /// How `COMMENT ON` and `DROP` name it: `DOMAIN` or `TYPE`.
     pub fn keyword(&self) -> &'static str {
         match self.kind {

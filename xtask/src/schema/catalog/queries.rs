@@ -31,6 +31,8 @@ pub(super) struct Queries {
     pub functions: String,
     pub depends: String,
     pub owners: String,
+    pub schema_grants: String,
+    pub type_grants: String,
     pub extension_members: String,
     pub unmodelled: String,
 }
@@ -62,6 +64,8 @@ impl Queries {
             functions: functions(),
             depends: depends(),
             owners: owners(&rel_user),
+            schema_grants: schema_grants(),
+            type_grants: type_grants(),
             extension_members: extension_members(),
             unmodelled: unmodelled(&rel_user),
         }
@@ -313,6 +317,34 @@ fn grants(rel_user: &str) -> String {
             )
 }
 
+/// Privileges on schemas (but `public`), the owner's own left out.
+fn schema_grants() -> String {
+    format!(
+        "SELECT n.oid,
+                CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,
+                a.privilege_type::text, a.is_grantable
+           FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
+          WHERE n.nspacl IS NOT NULL AND a.grantee <> n.nspowner AND {USER_NS} AND n.nspname <> 'public'"
+    )
+}
+
+/// Privileges on enums, domains, composite and range types, the owner's
+/// own left out; a type without an ACL has the built-in default (USAGE for
+/// PUBLIC), written out so that revoking it is a difference.
+fn type_grants() -> String {
+    format!(
+        "SELECT t.oid,
+                CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,
+                a.privilege_type::text, a.is_grantable
+           FROM pg_catalog.pg_type t
+           JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace,
+                pg_catalog.aclexplode(coalesce(t.typacl, pg_catalog.acldefault('T', t.typowner))) a
+          WHERE a.grantee <> t.typowner AND {USER_NS} AND {} AND t.typtype IN ('e', 'd', 'c', 'r')
+            AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')",
+        not_extension_member("pg_type", "t.oid")
+    )
+}
+
 /// Privileges on functions and procedures, the owner's own left out; a
 /// routine without an ACL has the built-in default (EXECUTE for PUBLIC),
 /// written out so that revoking it is a difference like any other.
@@ -470,12 +502,6 @@ fn unmodelled(rel_user: &str) -> String {
                  UNION ALL
                  SELECT 'text search dictionary', n.nspname || '.' || t.dictname FROM pg_catalog.pg_ts_dict t JOIN pg_catalog.pg_namespace n ON n.oid = t.dictnamespace
                   WHERE {USER_NS}
-                 UNION ALL
-                 SELECT 'grant on schema', n.nspname FROM pg_catalog.pg_namespace n
-                  WHERE {USER_NS} AND n.nspacl IS NOT NULL AND n.nspname <> 'public'
-                 UNION ALL
-                 SELECT 'grant on type', n.nspname || '.' || t.typname FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-                  WHERE {USER_NS} AND {typ} AND t.typacl IS NOT NULL
                  UNION ALL
                  SELECT 'column grant', n.nspname || '.' || c.relname || '.' || a.attname
                    FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid

@@ -96,6 +96,7 @@ impl<'a> Builder<'a> {
                 .insert(ObjRef("pg_namespace", s.oid), key.clone());
             let mut sql = format!("CREATE SCHEMA IF NOT EXISTS {};\n", key.qualified);
             sql += &comment(&format!("SCHEMA {}", key.qualified), &s.comment);
+            sql += &grants(&format!("SCHEMA {}", key.qualified), &s.grants);
             self.units.push(Unit::new(key, None, sql));
         }
     }
@@ -133,6 +134,12 @@ impl<'a> Builder<'a> {
             );
             let mut sql = guarded(&exists, &self.create_type(t, &qn));
             sql += &comment(&format!("{} {qn}", t.keyword()), &t.comment);
+            if !t.default_grants() {
+                if !t.grants.iter().any(|g| g.grantee == "PUBLIC") {
+                    sql += &format!("REVOKE ALL ON TYPE {qn} FROM PUBLIC;\n");
+                }
+                sql += &grants(&format!("TYPE {qn}"), &t.grants);
+            }
             self.units.push(Unit::new(key, None, sql));
         }
     }
