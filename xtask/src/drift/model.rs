@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::schema::catalog::{
-    Catalog, Column, Constraint, Deparsed, Schema, Function, Grant, Index, ObjRef, Oid, Policy, RelKind,
-    Relation, ReplicaIdentity, RoutineKind, Sequence, Trigger, TriggerEnabled, Type, TypeKind,
+    Catalog, Column, Constraint, Deparsed, Function, Grant, Index, ObjRef, Oid, Policy, RelKind,
+    Relation, ReplicaIdentity, RoutineKind, Schema, Sequence, Trigger, TriggerEnabled, Type,
+    TypeKind,
 };
 use crate::schema::render::{self, sequence_options};
 use crate::sql::quote::{literal, Quoter};
@@ -395,6 +396,7 @@ impl<'a> Flattener<'a, '_> {
             put(&mut aspects, Aspect::Collation, c.collation.clone());
             put(&mut aspects, Aspect::Compression, c.compression.clone());
             put(&mut aspects, Aspect::Storage, c.storage.clone());
+            put(&mut aspects, Aspect::Grants, grants_text(&c.grants));
             put(
                 &mut aspects,
                 Aspect::Statistics,

@@ -38,10 +38,17 @@ pub(super) fn alter(
         (Source::Sequence(r), Source::Sequence(x)) => {
             (format!("SEQUENCE {}", want.name()), &r.grants, &x.grants)
         }
+        (Source::Column(r, c), Source::Column(_, x)) => (
+            format!("TABLE {}", writer.quoter.qualified(&r.schema, &r.name)),
+            &c.grants,
+            &x.grants,
+        ),
         (Source::Schema(s), Source::Schema(x)) => {
             (format!("SCHEMA {}", want.name()), &s.grants, &x.grants)
         }
-        (Source::Type(t), Source::Type(x)) => (format!("TYPE {}", want.name()), &t.grants, &x.grants),
+        (Source::Type(t), Source::Type(x)) => {
+            (format!("TYPE {}", want.name()), &t.grants, &x.grants)
+        }
         (Source::Function(f), Source::Function(x)) => (
             format!("{} {}", f.kind.keyword(), want.name()),
             &f.grants,
@@ -49,7 +56,18 @@ pub(super) fn alter(
         ),
         _ => return false,
     };
-    let (wanted, had) = (privileges(wanted), privileges(had));
+    let (wanted, had) = match (want.source, have.source) {
+        // A column's privileges name it: `SELECT (c)`.
+        (Source::Column(_, c), _) => {
+            let of = |p: Privileges| -> Privileges {
+                p.into_iter()
+                    .map(|((g, p), o)| ((g, format!("{p} ({})", writer.quoter.ident(&c.name))), o))
+                    .collect()
+            };
+            (of(privileges(wanted)), of(privileges(had)))
+        }
+        _ => (privileges(wanted), privileges(had)),
+    };
     let grants = grants(&on, &wanted, &had);
     let revokes = revokes(&on, &wanted, &had);
     if !grants.is_empty() {

@@ -49,6 +49,7 @@ struct Rows {
     owners: Vec<Row>,
     schema_grants: Vec<Row>,
     type_grants: Vec<Row>,
+    column_grants: Vec<Row>,
     deparsed: Vec<(DeparsedKind, Vec<Row>)>,
 }
 
@@ -107,8 +108,11 @@ impl Rows {
             c.query(&q.unmodelled, &[]),
             c.query(&q.owners, &[]),
         )?;
-        let (schema_grants, type_grants) =
-            tokio::try_join!(c.query(&q.schema_grants, &[]), c.query(&q.type_grants, &[]))?;
+        let (schema_grants, type_grants, column_grants) = tokio::try_join!(
+            c.query(&q.schema_grants, &[]),
+            c.query(&q.type_grants, &[]),
+            c.query(&q.column_grants, &[])
+        )?;
         // One query per kind held as its statements; some are versioned.
         let deparsed =
             futures_util::future::try_join_all(DeparsedKind::ALL.iter().map(|&kind| async move {
@@ -141,6 +145,7 @@ impl Rows {
             owners,
             schema_grants,
             type_grants,
+            column_grants,
             deparsed,
         })
     }
@@ -172,6 +177,14 @@ impl Rows {
         for row in &self.constraints {
             if let Some(i) = relation_at(row, 1) {
                 relations[i].constraints.push(constraint(row));
+            }
+        }
+        for row in &self.column_grants {
+            let name: String = row.get(1);
+            let column = relation_at(row, 0)
+                .and_then(|i| relations[i].columns.iter_mut().find(|c| c.name == name));
+            if let Some(c) = column {
+                add_grant(&mut c.grants, row.get(2), row.get(3), row.get(4));
             }
         }
         for row in &self.indexes {
@@ -346,6 +359,26 @@ impl Grants {
     }
 }
 
+/// `privilege` (with the grant option or not) added to `grantee`'s grant,
+/// the grants kept in the order [`Grants::take`] gives.
+fn add_grant(grants: &mut Vec<Grant>, grantee: String, privilege: String, with_grant_option: bool) {
+    match grants
+        .iter_mut()
+        .find(|g| g.grantee == grantee && g.with_grant_option == with_grant_option)
+    {
+        Some(g) => {
+            g.privileges.push(privilege);
+            g.privileges.sort_by_key(|p| privilege_rank(p));
+        }
+        None => grants.push(Grant {
+            grantee,
+            privileges: vec![privilege],
+            with_grant_option,
+        }),
+    }
+    grants.sort();
+}
+
 /// An identity column's sequence, by (table oid, column name).
 type IdentitySequences = HashMap<(Oid, String), IdentitySequence>;
 
@@ -471,6 +504,7 @@ fn column(r: &Row, identity_sequences: &mut IdentitySequences, table: Oid) -> Co
         compression: compression(&r.get::<_, String>(15)),
         storage: r.get(16),
         statistics: r.get(17),
+        grants: Vec::new(),
         name,
     }
 }

@@ -262,6 +262,9 @@ pub struct Column {
     pub storage: Option<String>,
     /// `SET STATISTICS` when set.
     pub statistics: Option<i32>,
+    /// Privileges on the column itself (`GRANT SELECT (c)`), the owner's
+    /// own left out.
+    pub grants: Vec<Grant>,
     pub comment: Option<String>,
 }
 

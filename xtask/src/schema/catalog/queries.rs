@@ -33,6 +33,7 @@ pub(super) struct Queries {
     pub owners: String,
     pub schema_grants: String,
     pub type_grants: String,
+    pub column_grants: String,
     pub extension_members: String,
     pub unmodelled: String,
 }
@@ -66,6 +67,7 @@ impl Queries {
             owners: owners(&rel_user),
             schema_grants: schema_grants(),
             type_grants: type_grants(),
+            column_grants: column_grants(&rel_user),
             extension_members: extension_members(),
             unmodelled: unmodelled(&rel_user),
         }
@@ -317,6 +319,21 @@ fn grants(rel_user: &str) -> String {
             )
 }
 
+/// Privileges on columns of their own, the owner's left out.
+fn column_grants(rel_user: &str) -> String {
+    format!(
+        "SELECT a.attrelid, a.attname::text,
+                CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END,
+                x.privilege_type::text, x.is_grantable
+           FROM pg_catalog.pg_attribute a
+           JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+           JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
+                pg_catalog.aclexplode(a.attacl) x
+          WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND x.grantee <> c.relowner AND {rel_user}
+          ORDER BY 1, 2"
+    )
+}
+
 /// Privileges on schemas (but `public`), the owner's own left out.
 fn schema_grants() -> String {
     format!(
@@ -502,11 +519,6 @@ fn unmodelled(rel_user: &str) -> String {
                  UNION ALL
                  SELECT 'text search dictionary', n.nspname || '.' || t.dictname FROM pg_catalog.pg_ts_dict t JOIN pg_catalog.pg_namespace n ON n.oid = t.dictnamespace
                   WHERE {USER_NS}
-                 UNION ALL
-                 SELECT 'column grant', n.nspname || '.' || c.relname || '.' || a.attname
-                   FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-                   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                  WHERE {rel_user} AND a.attacl IS NOT NULL AND a.attnum > 0
                  UNION ALL
                  SELECT 'tablespace', n.nspname || '.' || c.relname
                    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -63,6 +63,31 @@ pub(super) fn grants(on: &str, grants: &[Grant]) -> String {
         .collect()
 }
 
+/// `GRANT SELECT (c) ON TABLE t ...`: a column's grants (`column` is
+/// `(c)`).
+pub(super) fn column_grants(column: &str, on: &str, grants: &[Grant]) -> String {
+    grants
+        .iter()
+        .map(|g| {
+            let privileges: Vec<String> = g
+                .privileges
+                .iter()
+                .map(|p| format!("{p} {column}"))
+                .collect();
+            format!(
+                "GRANT {} ON {on} TO {}{};\n",
+                privileges.join(", "),
+                g.grantee,
+                if g.with_grant_option {
+                    " WITH GRANT OPTION"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect()
+}
+
 /// Sequence options that differ from what PostgreSQL picks by default.
 pub fn sequence_options(o: &SequenceOptions, with_type: bool) -> Vec<String> {
     let (type_min, type_max) = match o.data_type.as_str() {

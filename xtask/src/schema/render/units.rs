@@ -10,8 +10,8 @@ use crate::schema::catalog::{
 use crate::sql::quote::{literal, Quoter};
 
 use super::statements::{
-    comment, grants, guarded, index_if_not_exists, inline_constraint, sequence_options, table_sql,
-    view_options,
+    column_grants, comment, grants, guarded, index_if_not_exists, inline_constraint,
+    sequence_options, table_sql, view_options,
 };
 use super::unit::{Kind, Unit, UnitKey};
 
@@ -320,6 +320,10 @@ impl<'a> Builder<'a> {
             sql += &comment(&target, &c.comment);
         }
         sql += &grants(&format!("TABLE {qn}"), &r.grants);
+        for c in &r.columns {
+            let column = format!("({})", self.quoter.ident(&c.name));
+            sql += &column_grants(&column, &format!("TABLE {qn}"), &c.grants);
+        }
         let mut unit = Unit::new(key.clone(), None, sql);
         let parents = r.partition_of.iter().map(|(p, _)| p).chain(&r.inherits);
         for parent in parents {
