@@ -30,6 +30,7 @@ pub enum Kind {
     Rule,
     Schema,
     Sequence,
+    Subscription,
     Table,
     Trigger,
     Type,
@@ -38,7 +39,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 24] = [
+    pub const ALL: [Kind; 25] = [
         Kind::Aggregate,
         Kind::Collation,
         Kind::Column,
@@ -58,6 +59,7 @@ impl Kind {
         Kind::Rule,
         Kind::Schema,
         Kind::Sequence,
+        Kind::Subscription,
         Kind::Table,
         Kind::Trigger,
         Kind::Type,
@@ -86,6 +88,7 @@ impl Kind {
             Kind::Rule => "rule",
             Kind::Schema => "schema",
             Kind::Sequence => "sequence",
+            Kind::Subscription => "subscription",
             Kind::Table => "table",
             Kind::Trigger => "trigger",
             Kind::Type => "type",
@@ -136,6 +139,7 @@ impl From<render::Kind> for Kind {
             render::Kind::ForeignTable => Kind::ForeignTable,
             render::Kind::Rule => Kind::Rule,
             render::Kind::Publication => Kind::Publication,
+            render::Kind::Subscription => Kind::Subscription,
         }
     }
 }

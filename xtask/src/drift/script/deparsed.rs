@@ -119,5 +119,8 @@ fn risk(kind: DeparsedKind) -> &'static str {
         DeparsedKind::Publication => {
             "subscribers of the publication stop receiving changes until it is back"
         }
+        DeparsedKind::Subscription => {
+            "replication stops; created again it is disabled and has no slot: enable it and set its slot by hand"
+        }
     }
 }

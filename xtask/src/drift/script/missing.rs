@@ -68,6 +68,7 @@ pub(super) fn create_whole(
             | Kind::Rule
             | Kind::EventTrigger
             | Kind::Publication
+            | Kind::Subscription
             | Kind::DefaultPrivileges => Section::Later,
             _ => Section::Create,
         };

@@ -93,7 +93,7 @@ impl DropOrder {
 /// The order drops run in: what depends on others first.
 pub(super) fn drop_rank(kind: Kind) -> u8 {
     match kind {
-        Kind::DefaultPrivileges | Kind::Publication | Kind::EventTrigger => 0,
+        Kind::DefaultPrivileges | Kind::Publication | Kind::EventTrigger | Kind::Subscription => 0,
         Kind::Policy | Kind::Rule => 1,
         Kind::Trigger => 2,
         Kind::View | Kind::MaterializedView => 3,

@@ -58,10 +58,11 @@ pub enum DeparsedKind {
     UserMapping,
     Rule,
     Publication,
+    Subscription,
 }
 
 impl DeparsedKind {
-    pub const ALL: [DeparsedKind; 9] = [
+    pub const ALL: [DeparsedKind; 10] = [
         DeparsedKind::Collation,
         DeparsedKind::Aggregate,
         DeparsedKind::DefaultPrivileges,
@@ -71,6 +72,7 @@ impl DeparsedKind {
         DeparsedKind::UserMapping,
         DeparsedKind::Rule,
         DeparsedKind::Publication,
+        DeparsedKind::Subscription,
     ];
 
     /// The catalog its rows live in, for `pg_depend`.
@@ -85,6 +87,7 @@ impl DeparsedKind {
             DeparsedKind::UserMapping => "pg_user_mapping",
             DeparsedKind::Rule => "pg_rewrite",
             DeparsedKind::Publication => "pg_publication",
+            DeparsedKind::Subscription => "pg_subscription",
         }
     }
 
@@ -110,7 +113,8 @@ impl DeparsedKind {
             DeparsedKind::DefaultPrivileges
             | DeparsedKind::EventTrigger
             | DeparsedKind::UserMapping
-            | DeparsedKind::Publication => DeparsedChange::Recreate,
+            | DeparsedKind::Publication
+            | DeparsedKind::Subscription => DeparsedChange::Recreate,
             DeparsedKind::Collation => DeparsedChange::Left,
         }
     }

@@ -58,10 +58,15 @@ impl Rows {
     /// pipelines concurrent queries on one connection).
     /// The version comes first: some queries depend on it.
     async fn fetch(c: &Client, dependencies: bool) -> Result<Rows> {
-        let version: i32 = c
-            .query_one("SELECT current_setting('server_version_num')::int", &[])
-            .await?
-            .get(0);
+        // A subscription's connection string is a superuser's to read.
+        let probe = c
+            .query_one(
+                "SELECT current_setting('server_version_num')::int,
+                        pg_catalog.has_column_privilege('pg_catalog.pg_subscription', 'subconninfo', 'SELECT')",
+                &[],
+            )
+            .await?;
+        let (version, subscriptions_readable): (i32, bool) = (probe.get(0), probe.get(1));
         let q = Queries::new(version);
         let (keywords, schemas, extensions, types, domain_checks, attributes) = tokio::try_join!(
             c.query(
@@ -90,7 +95,7 @@ impl Rows {
             functions,
             depends,
             extension_members,
-            unmodelled,
+            mut unmodelled,
             owners,
         ) = tokio::try_join!(
             c.query(&q.policies, &[]),
@@ -108,6 +113,14 @@ impl Rows {
             c.query(&q.unmodelled, &[]),
             c.query(&q.owners, &[]),
         )?;
+        if subscriptions_readable {
+            // Where they can be read: a password in a connection string is
+            // left out of what is written and said so.
+            let passwords = "SELECT 'subscription password (left out)', s.subname::text FROM pg_catalog.pg_subscription s
+                              WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+                                AND s.subconninfo ~* 'password\\s*='";
+            unmodelled.extend(c.query(passwords, &[]).await?);
+        }
         let (schema_grants, type_grants, column_grants) = tokio::try_join!(
             c.query(&q.schema_grants, &[]),
             c.query(&q.type_grants, &[]),
@@ -116,6 +129,9 @@ impl Rows {
         // One query per kind held as its statements; some are versioned.
         let deparsed =
             futures_util::future::try_join_all(DeparsedKind::ALL.iter().map(|&kind| async move {
+                if kind == DeparsedKind::Subscription && !subscriptions_readable {
+                    return Ok((kind, Vec::new()));
+                }
                 let rows = c.query(&deparsed::query(kind, version), &[]).await?;
                 Ok::<_, tokio_postgres::Error>((kind, rows))
             }))
@@ -669,6 +685,7 @@ fn class_name(s: &str) -> Option<&'static str> {
         "pg_user_mapping" => "pg_user_mapping",
         "pg_rewrite" => "pg_rewrite",
         "pg_publication" => "pg_publication",
+        "pg_subscription" => "pg_subscription",
         _ => return None,
     })
 }

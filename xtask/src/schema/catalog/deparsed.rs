@@ -31,6 +31,7 @@ pub fn query(kind: DeparsedKind, version: i32) -> String {
         DeparsedKind::UserMapping => user_mappings(),
         DeparsedKind::Rule => rules(),
         DeparsedKind::Publication => publications(version),
+        DeparsedKind::Subscription => subscriptions(),
     }
 }
 
@@ -374,5 +375,40 @@ fn publications(version: i32) -> String {
                            JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
                           WHERE pr.prpubid = p.oid) t(list, needs),
                 LATERAL {schemas} s(list, needs)"
+    ))
+}
+
+/// Subscriptions of this database, created without connecting (`connect =
+/// false`: no publisher needed, and disabled until someone enables them),
+/// the password left out of the connection string (and named in the
+/// unmodelled list). Read only where the connection string is readable (a
+/// superuser): elsewhere they are listed as not modelled.
+fn subscriptions() -> String {
+    let conninfo = "pg_catalog.btrim(pg_catalog.regexp_replace(s.subconninfo, '(^|\\s)(sslpassword|password)\\s*=\\s*(''([^''\\\\]|\\\\.)*''|\\S+)', '', 'g'))";
+    shaped(&format!(
+        "SELECT s.oid, '', s.subname::text, q.qn,
+                'CREATE SUBSCRIPTION ' || q.qn || ' CONNECTION ' || pg_catalog.quote_literal({conninfo})
+                    || ' PUBLICATION ' || pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(p) FROM pg_catalog.unnest(s.subpublications) p), ', ')
+                    || ' WITH (connect = false, slot_name = ' || coalesce(pg_catalog.quote_literal(s.subslotname::text), 'NONE')
+                    || CASE WHEN s.subbinary THEN ', binary = true' ELSE '' END
+                    || ', streaming = ' || CASE j.j ->> 'substream' WHEN 'true' THEN 'on' WHEN 't' THEN 'on' WHEN 'p' THEN 'parallel' ELSE 'off' END
+                    || CASE WHEN s.subsynccommit <> 'off' THEN ', synchronous_commit = ' || pg_catalog.quote_literal(s.subsynccommit) ELSE '' END
+                    || CASE WHEN coalesce(j.j ->> 'subtwophasestate', 'd') <> 'd' THEN ', two_phase = true' ELSE '' END
+                    || CASE WHEN j.j ->> 'subdisableonerr' = 'true' THEN ', disable_on_error = true' ELSE '' END
+                    || CASE WHEN coalesce(j.j ->> 'suborigin', 'any') <> 'any' THEN ', origin = ' || pg_catalog.quote_literal(j.j ->> 'suborigin') ELSE '' END
+                    || CASE WHEN j.j ->> 'subpasswordrequired' = 'false' THEN ', password_required = false' ELSE '' END
+                    || CASE WHEN j.j ->> 'subrunasowner' = 'true' THEN ', run_as_owner = true' ELSE '' END
+                    || CASE WHEN j.j ->> 'subfailover' = 'true' THEN ', failover = true' ELSE '' END
+                    || ');',
+                '',
+                'SELECT 1 FROM pg_catalog.pg_subscription WHERE subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database()) AND subname = ' || pg_catalog.quote_literal(s.subname),
+                'DO $sub$ BEGIN IF EXISTS (SELECT 1 FROM pg_catalog.pg_subscription WHERE subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database()) AND subname = ' || pg_catalog.quote_literal(s.subname)
+                    || ') THEN ALTER SUBSCRIPTION ' || q.qn || ' DISABLE; ALTER SUBSCRIPTION ' || q.qn || ' SET (slot_name = NONE); DROP SUBSCRIPTION '
+                    || q.qn || '; END IF; END $sub$;',
+                'SUBSCRIPTION ' || q.qn, pg_catalog.obj_description(s.oid, 'pg_subscription'), 0::oid, NULL::text[], ''
+           FROM pg_catalog.pg_subscription s,
+                LATERAL (SELECT pg_catalog.quote_ident(s.subname) AS qn) q,
+                LATERAL (SELECT pg_catalog.to_jsonb(s) AS j) j
+          WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())"
     ))
 }

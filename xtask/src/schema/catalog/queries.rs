@@ -469,7 +469,9 @@ fn owners(rel_user: &str) -> String {
                   WHERE {fdw}
                  UNION ALL SELECT 'pg_foreign_server', s.oid, 'SERVER', {srvname}, s.srvowner FROM pg_catalog.pg_foreign_server s
                   WHERE {srv}
-                 UNION ALL SELECT 'pg_publication', p.oid, 'PUBLICATION', {pubname}, p.pubowner FROM pg_catalog.pg_publication p) o
+                 UNION ALL SELECT 'pg_publication', p.oid, 'PUBLICATION', {pubname}, p.pubowner FROM pg_catalog.pg_publication p
+                 UNION ALL SELECT 'pg_subscription', s.oid, 'SUBSCRIPTION', {subname}, s.subowner FROM pg_catalog.pg_subscription s
+                  WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())) o
           WHERE o.owner <> (SELECT oid FROM dba) AND o.owner <> 10",
         ns = q("n.nspname"),
         rel = q("c.relname"),
@@ -485,6 +487,7 @@ fn owners(rel_user: &str) -> String {
         fdwname = q("w.fdwname"),
         srvname = q("s.srvname"),
         pubname = q("p.pubname"),
+        subname = q("s.subname"),
         proc = not_extension_member("pg_proc", "p.oid"),
         typ = not_extension_member("pg_type", "t.oid"),
         fdw = not_extension_member("pg_foreign_data_wrapper", "w.oid"),
@@ -567,8 +570,9 @@ fn unmodelled(rel_user: &str) -> String {
                   WHERE {rel_user} AND c.relacl IS NOT NULL
                     AND NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(c.relacl) a WHERE a.grantee = c.relowner)
                  UNION ALL
-                 SELECT 'subscription (needs a live publisher)', s.subname FROM pg_catalog.pg_subscription s
+                 SELECT 'subscription (its connection needs a superuser to read)', s.subname FROM pg_catalog.pg_subscription s
                   WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())
+                    AND NOT pg_catalog.has_column_privilege('pg_catalog.pg_subscription', 'subconninfo', 'SELECT')
                  UNION ALL
                  SELECT 'grant on an extension''s object', n.nspname || '.' || p.proname
                    FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace

@@ -31,10 +31,11 @@ pub enum Kind {
     ForeignTable,
     Rule,
     Publication,
+    Subscription,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 23] = [
+    pub const ALL: [Kind; 24] = [
         Kind::Schema,
         Kind::Extension,
         Kind::Type,
@@ -58,6 +59,7 @@ impl Kind {
         Kind::ForeignTable,
         Kind::Rule,
         Kind::Publication,
+        Kind::Subscription,
     ];
 
     pub fn label(self) -> &'static str {
@@ -85,6 +87,7 @@ impl Kind {
             Kind::ForeignTable => "foreign table",
             Kind::Rule => "rule",
             Kind::Publication => "publication",
+            Kind::Subscription => "subscription",
         }
     }
 
@@ -105,6 +108,7 @@ impl Kind {
             DeparsedKind::UserMapping => Kind::UserMapping,
             DeparsedKind::Rule => Kind::Rule,
             DeparsedKind::Publication => Kind::Publication,
+            DeparsedKind::Subscription => Kind::Subscription,
         }
     }
 
@@ -132,7 +136,7 @@ impl Kind {
             Kind::View | Kind::MaterializedView => 13,
             Kind::Trigger | Kind::Rule => 14,
             Kind::Policy => 15,
-            Kind::EventTrigger | Kind::Publication => 16,
+            Kind::EventTrigger | Kind::Publication | Kind::Subscription => 16,
             Kind::DefaultPrivileges => 17,
         }
     }
@@ -151,6 +155,7 @@ impl Kind {
                 | Kind::UserMapping
                 | Kind::EventTrigger
                 | Kind::Publication
+                | Kind::Subscription
         )
     }
 }

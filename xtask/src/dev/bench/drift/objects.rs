@@ -58,6 +58,7 @@ pub fn difference_object(d: &Difference) -> ReportedObject {
         | Kind::EventTrigger
         | Kind::ForeignDataWrapper
         | Kind::ForeignServer
+        | Kind::Subscription
         | Kind::UserMapping
         | Kind::Rule
         | Kind::Publication => {
