@@ -238,6 +238,10 @@ impl<'a> Flattener<'a, '_> {
                     aspects.insert(Aspect::Checks, each.join("; "));
                 }
             }
+            TypeKind::Range { definition } => {
+                aspects.insert(Aspect::TypeKind, "range".to_string());
+                aspects.insert(Aspect::Definition, definition.clone());
+            }
             TypeKind::Composite { attributes } => {
                 aspects.insert(Aspect::TypeKind, "composite".to_string());
                 let each: Vec<String> = attributes

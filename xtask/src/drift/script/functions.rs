@@ -5,6 +5,7 @@
 use crate::drift::diff::Difference;
 use crate::drift::kind::Aspect;
 use crate::schema::catalog::Function;
+use crate::schema::render::do_block;
 use crate::sql::quote::literal;
 
 use super::writer::{unless, DropStatement, Section, Writer};
@@ -48,11 +49,21 @@ pub(super) fn alter(
     } else {
         return false;
     };
-    let sql = format!(
+    let mut sql = format!(
         "-- {}\n{risk}{}",
         difference.id,
         unless(&is_current(function), &then)
     );
+    // Created again it has lost its comment, grants and owner, and got
+    // what default privileges grant: the expected ones, as sync writes
+    // them, then exactly the expected grants (in one block: callers never
+    // go without).
+    if !replaceable {
+        if let Some(unit) = writer.expected_units.get(&difference.id) {
+            sql += unit;
+        }
+        sql += &exact_grants(function, &difference.id.name);
+    }
     writer.push(Section::Routines, sql);
     true
 }
@@ -85,4 +96,32 @@ pub(super) fn drop(function: &Function, name: &str) -> DropStatement {
         format!("DROP {} IF EXISTS {name};", function.kind.keyword()),
         "callers of the function fail",
     )
+}
+
+/// A DO block that leaves the routine's privileges exactly `function`'s:
+/// every grant to others than the owner revoked, the expected ones given.
+fn exact_grants(function: &Function, name: &str) -> String {
+    let keyword = function.kind.keyword();
+    let mut grant = String::new();
+    for g in &function.grants {
+        grant += &format!(
+            "    GRANT {} ON {keyword} {name} TO {}{};\n",
+            g.privileges.join(", "),
+            g.grantee,
+            if g.with_grant_option {
+                " WITH GRANT OPTION"
+            } else {
+                ""
+            }
+        );
+    }
+    do_block(&format!(
+        "DECLARE\n    r record;\nBEGIN\n    \
+         FOR r IN SELECT DISTINCT a.grantee FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) a\n              \
+         WHERE p.oid = {}::regprocedure AND a.grantee <> p.proowner LOOP\n        \
+         EXECUTE pg_catalog.format('REVOKE ALL ON {keyword} %s FROM %s', {}, CASE WHEN r.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(r.grantee)) END);\n    \
+         END LOOP;\n{grant}END\n",
+        literal(name),
+        literal(name)
+    ))
 }

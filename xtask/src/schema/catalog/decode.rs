@@ -316,6 +316,9 @@ fn types(rows: &[Row], domain_checks: &[Row], attributes: &[Row]) -> Vec<Type> {
                     not_null: r.get(8),
                     checks: checks.remove(&oid).unwrap_or_default(),
                 },
+                "r" => TypeKind::Range {
+                    definition: r.get(11),
+                },
                 _ => TypeKind::Composite {
                     attributes: attributes_of.remove(&relid).unwrap_or_default(),
                 },

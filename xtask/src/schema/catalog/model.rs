@@ -118,6 +118,11 @@ pub enum TypeKind {
     Composite {
         attributes: Vec<Attribute>,
     },
+    /// A range: what `CREATE TYPE ... AS RANGE (...)` says (`subtype =
+    /// ...`, the options that are not the default, the multirange's name).
+    Range {
+        definition: String,
+    },
 }
 
 /// An attribute of a composite type.
@@ -154,7 +159,7 @@ impl Type {
     pub fn keyword(&self) -> &'static str {
         match self.kind {
             TypeKind::Domain { .. } => "DOMAIN",
-            TypeKind::Enum { .. } | TypeKind::Composite { .. } => "TYPE",
+            TypeKind::Enum { .. } | TypeKind::Composite { .. } | TypeKind::Range { .. } => "TYPE",
         }
     }
 

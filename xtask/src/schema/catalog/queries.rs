@@ -49,7 +49,7 @@ impl Queries {
         Queries {
             schemas: schemas(),
             extensions: extensions(),
-            types: types(),
+            types: types(version),
             domain_checks: domain_checks(),
             composite_attributes: composite_attributes(),
             sequences: sequences(&rel_user),
@@ -112,7 +112,13 @@ fn extensions() -> String {
 }
 
 /// Enums, domains and standalone composite types.
-fn types() -> String {
+fn types(version: i32) -> String {
+    // PostgreSQL 14 gave each range a multirange type.
+    let multirange = if version >= 140_000 {
+        "'multirange_type_name = ' || r.rngmultitypid::regtype::text"
+    } else {
+        "NULL"
+    };
     format!(
                 "SELECT t.oid, n.nspname::text, t.typname::text, t.typtype::text,
                         (SELECT pg_catalog.array_agg(e.enumlabel::text ORDER BY e.enumsortorder)
@@ -122,10 +128,25 @@ fn types() -> String {
                         pg_catalog.pg_get_expr(t.typdefaultbin, 0),
                         t.typnotnull,
                         pg_catalog.obj_description(t.oid, 'pg_type'),
-                        t.typrelid
+                        t.typrelid,
+                        (SELECT pg_catalog.concat_ws(', ',
+                                'subtype = ' || pg_catalog.format_type(r.rngsubtype, NULL),
+                                CASE WHEN NOT oc.opcdefault THEN 'subtype_opclass = ' || pg_catalog.quote_ident(ocn.nspname) || '.' || pg_catalog.quote_ident(oc.opcname) END,
+                                CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation
+                                     THEN 'collation = ' || pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname) END,
+                                CASE WHEN r.rngcanonical <> 0 THEN 'canonical = ' || r.rngcanonical::regproc::text END,
+                                CASE WHEN r.rngsubdiff <> 0 THEN 'subtype_diff = ' || r.rngsubdiff::regproc::text END,
+                                {multirange})
+                           FROM pg_catalog.pg_range r
+                           JOIN pg_catalog.pg_opclass oc ON oc.oid = r.rngsubopc
+                           JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace
+                           JOIN pg_catalog.pg_type st ON st.oid = r.rngsubtype
+                           LEFT JOIN pg_catalog.pg_collation co ON co.oid = r.rngcollation
+                           LEFT JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+                          WHERE r.rngtypid = t.oid)
                    FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
                   WHERE {USER_NS} AND {}
-                    AND (t.typtype IN ('e', 'd')
+                    AND (t.typtype IN ('e', 'd', 'r')
                          OR (t.typtype = 'c' AND (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c'))",
                 collation_sql("t.typcollation", "t.typbasetype"),
                 not_extension_member("pg_type", "t.oid")
@@ -509,10 +530,9 @@ fn unmodelled(rel_user: &str) -> String {
                 "SELECT 'operator', n.nspname || '.' || o.oprname FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
                   WHERE {USER_NS} AND {op}
                  UNION ALL
-                 SELECT CASE t.typtype WHEN 'r' THEN 'range type' WHEN 'm' THEN 'multirange type' ELSE 'base type' END,
-                        n.nspname || '.' || t.typname
+                 SELECT 'base type', n.nspname || '.' || t.typname
                    FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-                  WHERE {USER_NS} AND {typ} AND t.typtype IN ('r', 'b') AND t.typcategory <> 'A'
+                  WHERE {USER_NS} AND {typ} AND t.typtype = 'b' AND t.typcategory <> 'A'
                  UNION ALL
                  SELECT 'statistics object', n.nspname || '.' || s.stxname FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
                   WHERE {USER_NS}

@@ -187,6 +187,7 @@ impl<'a> Builder<'a> {
                 }
                 format!("{s};{later}")
             }
+            TypeKind::Range { definition } => format!("CREATE TYPE {qn} AS RANGE ({definition});"),
             TypeKind::Composite { attributes } => format!(
                 "CREATE TYPE {qn} AS ({});",
                 attributes
