@@ -210,4 +210,20 @@ mod tests {
         let e = Conf::parse("x = y\n").unwrap_err().to_string();
         assert!(e.contains("outside a section"), "{e}");
     }
+
+    #[test]
+    fn owners_is_off_unless_said_and_a_bad_value_names_its_line() {
+        assert!(!Conf::parse("").unwrap().owners().unwrap());
+        assert!(Conf::parse("owners = true\n").unwrap().owners().unwrap());
+        assert!(!Conf::parse("owners = false\n").unwrap().owners().unwrap());
+        let e = Conf::parse("\nowners = yes\n")
+            .unwrap()
+            .owners()
+            .unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(
+            e.message.contains("owners `yes` is not true or false"),
+            "{e}"
+        );
+    }
 }

@@ -1,7 +1,8 @@
 //! The kinds held as their statements (collations, aggregates, default
 //! privileges, event triggers, foreign-data wrappers, servers, user
-//! mappings, foreign tables, rules, publications) and grants on functions
-//! on a real throwaway cluster: each round-trips through sync's rendering (`pg_dump -s` equal),
+//! mappings, foreign tables, rules, publications, subscriptions), range
+//! types, grants on functions, types, schemas and columns, and column
+//! storage and statistics, on a real throwaway cluster: each round-trips through sync's rendering (`pg_dump -s` equal),
 //! and drift finds it missing, extra and changed, with a catch-up script
 //! that converges when run twice.
 
@@ -141,6 +142,45 @@ const CASES: &[Case] = &[
             CREATE PUBLICATION pub_schema FOR TABLES IN SCHEMA app;",
         b: "CREATE PUBLICATION pub FOR TABLE app.t WHERE (id > 20) WITH (publish = 'insert');
             CREATE PUBLICATION pub_schema FOR TABLES IN SCHEMA app;",
+        changed_converges: true,
+    },
+    Case {
+        kind: "subscription",
+        base: "CREATE SCHEMA app;",
+        a: "CREATE SUBSCRIPTION sub CONNECTION 'host=localhost dbname=elsewhere' PUBLICATION p
+                WITH (connect = false, slot_name = NONE, binary = true, synchronous_commit = local);
+            COMMENT ON SUBSCRIPTION sub IS 'replica';",
+        b: "CREATE SUBSCRIPTION sub CONNECTION 'host=localhost dbname=other' PUBLICATION p, q
+                WITH (connect = false, slot_name = NONE, streaming = on);
+            COMMENT ON SUBSCRIPTION sub IS 'replica';",
+        changed_converges: true,
+    },
+    Case {
+        kind: "type",
+        base: "CREATE SCHEMA app;
+               DO $$ BEGIN CREATE ROLE kinds_reader; EXCEPTION WHEN duplicate_object THEN NULL; END $$;",
+        a: "CREATE TYPE app.span AS RANGE (subtype = float8, subtype_diff = float8mi);
+            CREATE DOMAIN app.code AS text;
+            REVOKE ALL ON TYPE app.code FROM PUBLIC;
+            GRANT USAGE ON TYPE app.code TO kinds_reader;",
+        b: "CREATE TYPE app.span AS RANGE (subtype = float8, multirange_type_name = app.spans);
+            CREATE DOMAIN app.code AS text;",
+        // A range cannot be altered, and a column may hold it: left.
+        changed_converges: false,
+    },
+    Case {
+        kind: "table",
+        base: "CREATE SCHEMA app;
+               DO $$ BEGIN CREATE ROLE kinds_reader; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+               GRANT USAGE ON SCHEMA app TO kinds_reader;",
+        a: "CREATE TABLE app.g (id int, secret text, blob bytea);
+            GRANT SELECT ON app.g TO PUBLIC;
+            GRANT SELECT (secret), UPDATE (secret) ON app.g TO kinds_reader;
+            ALTER TABLE app.g ALTER COLUMN blob SET STORAGE EXTERNAL, ALTER COLUMN id SET STATISTICS 500;",
+        b: "CREATE TABLE app.g (id int, secret text, blob bytea);
+            GRANT SELECT, INSERT ON app.g TO PUBLIC;
+            GRANT SELECT (secret) ON app.g TO kinds_reader WITH GRANT OPTION;
+            ALTER TABLE app.g ALTER COLUMN secret SET STORAGE MAIN;",
         changed_converges: true,
     },
 ];
@@ -341,5 +381,85 @@ fn drift_finds_each_kind_missing_extra_and_changed_and_the_script_converges() {
                 case.kind
             );
         }
+    }
+}
+
+/// Owners are the project's choice (`owners = true`): off, drift compares
+/// none and names them as not compared; on, sync writes them, drift finds
+/// each and the catch-up script sets them, or gives them back to the
+/// database's owner.
+#[test]
+fn owners_are_compared_and_set_when_the_project_opts_in() {
+    let pg = Throwaway::start().unwrap();
+    let base =
+        "DO $$ BEGIN CREATE ROLE kinds_owner; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+                CREATE SCHEMA app;
+                CREATE TABLE app.t (id int);
+                CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1';";
+    let owned = "ALTER TABLE app.t OWNER TO kinds_owner;
+                 ALTER FUNCTION app.f() OWNER TO kinds_owner;
+                 ALTER SCHEMA app OWNER TO kinds_owner;";
+    create_database(&pg, "owned", &[base, owned]);
+    create_database(&pg, "not_owned", &[base]);
+
+    let rt = touchpoint::pg::block_on(async {
+        let admin = server(&pg).connect("test").await.unwrap();
+        roundtrip::run(&admin, &server(&pg), "owned", "owned_copy")
+            .await
+            .unwrap()
+    });
+    assert!(rt.ok(), "{:?} {:#?}", rt.render_diff, rt.dump_diff);
+    let all: String = rt.files.values().cloned().collect();
+    assert!(
+        all.contains("ALTER TABLE app.t OWNER TO kinds_owner;"),
+        "{all}"
+    );
+    assert!(
+        all.contains("ALTER FUNCTION app.f() OWNER TO kinds_owner;"),
+        "{all}"
+    );
+
+    let off = drift::Options::default();
+    let on = drift::Options {
+        owners: true,
+        ..Default::default()
+    };
+    let (owned, not_owned) = (read(&pg, "owned"), read(&pg, "not_owned"));
+    assert!(real(drift::compare(&owned, &not_owned, &off)).is_empty());
+    assert!(owned.unmodelled.iter().any(|(what, name)| what
+        == "owner other than the database owner"
+        && name.contains("app.t")));
+    let found = real(drift::compare(&owned, &not_owned, &on));
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert!(
+        found.iter().all(|d| d.aspect.key() == "owner"),
+        "{found:#?}"
+    );
+
+    for (expected, actual) in [("owned", "not_owned"), ("not_owned", "owned")] {
+        let labels = drift::script::Labels { actual, expected };
+        let script = drift::script::catch_up(
+            &read(&pg, expected),
+            &read(&pg, actual),
+            &on,
+            false,
+            &labels,
+        );
+        assert_eq!(script.left, Vec::<String>::new(), "{}", script.text);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("owners.sql");
+        std::fs::write(&file, &script.text).unwrap();
+        psql_file(&pg.url_for(actual), &file);
+        psql_file(&pg.url_for(actual), &file);
+        let left = real(drift::compare(
+            &read(&pg, expected),
+            &read(&pg, actual),
+            &on,
+        ));
+        assert!(
+            left.is_empty(),
+            "{expected} <- {actual}: {left:#?}\n{}",
+            script.text
+        );
     }
 }
