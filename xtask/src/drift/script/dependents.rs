@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::drift::diff::{Change, Difference};
 use crate::drift::kind::{Aspect, Kind, ObjectId};
 use crate::drift::model::{Model, Object, Source};
+use crate::schema::catalog::{ObjRef, Oid, TypeKind};
 use crate::schema::render::{Unit, UnitKey};
 use crate::sql::quote::literal;
 
@@ -51,6 +52,9 @@ struct Blocker {
     /// side has (it must be gone before they are created again: a routine
     /// of the same name makes their calls ambiguous).
     then_drop: Option<String>,
+    /// A routine's oid on the actual side: domain checks that call it are
+    /// dropped and added again around it.
+    routine: Option<Oid>,
 }
 
 /// Finds the changes dependents block, drops the dependents before them
@@ -77,10 +81,16 @@ pub(super) fn plan(
     let mut rebuilt = Rebuilt::default();
     for b in blockers {
         let closure = dependents(actual, &b.users);
-        if closure.is_empty() {
+        let checks = b
+            .routine
+            .map_or_else(Vec::new, |oid| domain_checks(writer, oid));
+        if closure.is_empty() && checks.is_empty() {
             continue;
         }
         let mut drops = String::new();
+        for (domain, name, _) in &checks {
+            drops += &format!("ALTER DOMAIN {domain} DROP CONSTRAINT IF EXISTS {name};\n");
+        }
         let closure_ids: Vec<ObjectId> = closure
             .iter()
             .map(|&i| ObjectId::of_unit(&actual[i].key))
@@ -96,7 +106,13 @@ pub(super) fn plan(
             rebuilt.ids.insert(id);
         }
         drops += b.then_drop.as_deref().unwrap_or_default();
-        let names: Vec<String> = closure_ids.iter().map(|id| id.to_string()).collect();
+        let mut names: Vec<String> = closure_ids.iter().map(|id| id.to_string()).collect();
+        names.extend(
+            checks
+                .iter()
+                .map(|(domain, name, _)| format!("check {name} of domain {domain}")),
+        );
+        add_checks_again(writer, &checks);
         writer.push(
             Section::Dependents,
             format!(
@@ -108,6 +124,69 @@ pub(super) fn plan(
         );
     }
     rebuilt
+}
+
+/// The checks of domains (domain, check name, both quoted, and its
+/// definition) that call the routine `oid` on the actual side.
+fn domain_checks(writer: &Writer, oid: Oid) -> Vec<(String, String, String)> {
+    let calls: BTreeSet<Oid> = writer
+        .actual
+        .depends
+        .iter()
+        .filter(|(from, to)| from.0 == "pg_constraint" && *to == ObjRef("pg_proc", oid))
+        .map(|(from, _)| from.1)
+        .collect();
+    let mut found = Vec::new();
+    for t in &writer.actual.types {
+        let TypeKind::Domain { checks, .. } = &t.kind else {
+            continue;
+        };
+        for (check_oid, (name, definition)) in t.constraint_oids.iter().zip(checks) {
+            if calls.contains(check_oid) {
+                found.push((
+                    writer.quoter.qualified(&t.schema, &t.name),
+                    writer.quoter.ident(name),
+                    definition.clone(),
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// The domain checks dropped for a routine, added again after it (the
+/// expected definition when the expected domain has the check), unless
+/// they are there.
+fn add_checks_again(writer: &mut Writer, checks: &[(String, String, String)]) {
+    for (domain, name, had) in checks {
+        let expected = writer.expected.types.iter().find_map(|t| match &t.kind {
+            TypeKind::Domain { checks, .. }
+                if writer.quoter.qualified(&t.schema, &t.name) == *domain =>
+            {
+                checks
+                    .iter()
+                    .find(|(n, _)| writer.quoter.ident(n) == *name)
+                    .map(|(_, d)| d.clone())
+            }
+            _ => None,
+        });
+        let exists = format!(
+            "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE contypid = {}::regtype AND conname = {})",
+            literal(domain),
+            literal(name.trim_matches('"'))
+        );
+        let add = format!(
+            "ALTER DOMAIN {domain} ADD CONSTRAINT {name} {};",
+            expected.as_deref().unwrap_or(had)
+        );
+        writer.push(
+            Section::Later,
+            format!(
+                "-- check {name} of domain {domain}, dropped for a routine above\n-- RISK: checks the values every column of the domain holds.\n{}",
+                unless(&exists, &add)
+            ),
+        );
+    }
 }
 
 /// The change `difference` asks for, when dependents can block it.
@@ -151,6 +230,7 @@ fn blocker(
                 pending: format!("NOT {}", columns::type_is(&writer.quoter, relation, column)),
                 users,
                 then_drop: None,
+                routine: None,
             });
         }
         (Change::Changed, Aspect::Definition, Some(w), Some(h)) => match (w.source, h.source) {
@@ -171,6 +251,7 @@ fn blocker(
                     ),
                     users: itself.into_iter().collect(),
                     then_drop: None,
+                    routine: None,
                 });
             }
             _ => return None,
@@ -201,6 +282,7 @@ fn blocker(
                 pending,
                 users: users_of(id),
                 then_drop: Some(extra::statement(&writer.quoter, h).sql),
+                routine: routine_oid(h),
             });
         }
         _ => return None,
@@ -210,7 +292,16 @@ fn blocker(
         pending,
         users: users_of(id),
         then_drop: None,
+        routine: had.and_then(routine_oid),
     })
+}
+
+/// The oid of a routine on the actual side.
+fn routine_oid(object: &Object) -> Option<Oid> {
+    match object.source {
+        Source::Function(f) => Some(f.oid),
+        _ => None,
+    }
 }
 
 /// The kinds rebuilt around a change: they hold no data of their own.
