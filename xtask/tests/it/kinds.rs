@@ -463,3 +463,30 @@ fn owners_are_compared_and_set_when_the_project_opts_in() {
         );
     }
 }
+
+/// A materialized view runs its query when it is created, and a SQL
+/// routine's body calls another routine without `pg_depend` knowing: the
+/// files create such a view after every routine it might reach (here
+/// `aa_count` sorts first, calls `counted()`, whose body calls `zz_rows()`,
+/// which cannot exist before the view `zz_base`).
+#[test]
+fn a_materialized_view_calling_routines_loads_after_them() {
+    let pg = Throwaway::start().unwrap();
+    create_database(
+        &pg,
+        "evaluates",
+        &["CREATE SCHEMA app;
+           CREATE TABLE app.src (id int);
+           CREATE MATERIALIZED VIEW app.zz_base AS SELECT id FROM app.src;
+           CREATE FUNCTION app.zz_rows() RETURNS SETOF app.zz_base LANGUAGE sql STABLE AS 'SELECT * FROM app.zz_base';
+           CREATE FUNCTION app.counted() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT count(*) FROM app.zz_rows()';
+           CREATE MATERIALIZED VIEW app.aa_count AS SELECT app.counted() AS n;"],
+    );
+    let rt = touchpoint::pg::block_on(async {
+        let admin = server(&pg).connect("test").await.unwrap();
+        roundtrip::run(&admin, &server(&pg), "evaluates", "evaluates_copy")
+            .await
+            .unwrap()
+    });
+    assert!(rt.ok(), "{:?} {:#?}", rt.render_diff, rt.dump_diff);
+}

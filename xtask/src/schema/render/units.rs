@@ -533,6 +533,7 @@ impl<'a> Builder<'a> {
             }
             u.deps.remove(&u.key.clone());
         }
+        matviews_after_routines(&mut self.units);
         (self.units, self.skipped)
     }
 
@@ -614,4 +615,72 @@ fn column_settings(quoter: &Quoter, r: &Relation, qn: &str) -> String {
         }
     }
     sql
+}
+
+/// A materialized view runs its query when it is created, and a routine's
+/// SQL body may call another routine without `pg_depend` saying so: a
+/// materialized view whose query reaches a routine (through views too)
+/// comes after every routine that does not itself need it (which would
+/// make a cycle), as if it needed them all.
+fn matviews_after_routines(units: &mut [Unit]) {
+    let index: HashMap<UnitKey, usize> = units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.key.clone(), i))
+        .collect();
+    let is_routine = |u: &Unit| matches!(u.key.kind, Kind::Function | Kind::Procedure);
+    let routines: Vec<usize> = (0..units.len())
+        .filter(|&i| is_routine(&units[i]))
+        .collect();
+    if routines.is_empty() {
+        return;
+    }
+    let matviews: Vec<usize> = (0..units.len())
+        .filter(|&i| units[i].key.kind == Kind::MaterializedView)
+        .collect();
+    for m in matviews {
+        let needs = closure(units, &index, m, |u| u.deps.iter().cloned().collect());
+        if !needs.iter().any(|&i| is_routine(&units[i])) {
+            continue;
+        }
+        // What needs the view, with the edges added so far.
+        let key = units[m].key.clone();
+        let mut users: HashMap<UnitKey, Vec<UnitKey>> = HashMap::new();
+        for u in units.iter() {
+            for d in &u.deps {
+                users.entry(d.clone()).or_default().push(u.key.clone());
+            }
+        }
+        let needed_by = closure(units, &index, m, |u| {
+            users.get(&u.key).cloned().unwrap_or_default()
+        });
+        let add: Vec<UnitKey> = routines
+            .iter()
+            .filter(|r| !needed_by.contains(r))
+            .map(|&r| units[r].key.clone())
+            .collect();
+        units[m].deps.extend(add);
+        units[m].deps.remove(&key);
+    }
+}
+
+/// The units `start` reaches through `next` (not itself unless by a cycle).
+fn closure(
+    units: &[Unit],
+    index: &HashMap<UnitKey, usize>,
+    start: usize,
+    next: impl Fn(&Unit) -> Vec<UnitKey>,
+) -> BTreeSet<usize> {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![start];
+    while let Some(i) = stack.pop() {
+        for k in next(&units[i]) {
+            if let Some(&j) = index.get(&k) {
+                if seen.insert(j) {
+                    stack.push(j);
+                }
+            }
+        }
+    }
+    seen
 }
