@@ -5,7 +5,7 @@
 use crate::drift::diff::Difference;
 use crate::drift::kind::Aspect;
 use crate::schema::catalog::Function;
-use crate::schema::render::do_block;
+use crate::schema::render::{do_block, grants};
 use crate::sql::quote::literal;
 
 use super::writer::{unless, DropStatement, Section, Writer};
@@ -102,19 +102,7 @@ pub(super) fn drop(function: &Function, name: &str) -> DropStatement {
 /// every grant to others than the owner revoked, the expected ones given.
 fn exact_grants(function: &Function, name: &str) -> String {
     let keyword = function.kind.keyword();
-    let mut grant = String::new();
-    for g in &function.grants {
-        grant += &format!(
-            "    GRANT {} ON {keyword} {name} TO {}{};\n",
-            g.privileges.join(", "),
-            g.grantee,
-            if g.with_grant_option {
-                " WITH GRANT OPTION"
-            } else {
-                ""
-            }
-        );
-    }
+    let grant = grants(&format!("{keyword} {name}"), &function.grants);
     do_block(&format!(
         "DECLARE\n    r record;\nBEGIN\n    \
          FOR r IN SELECT DISTINCT a.grantee FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) a\n              \

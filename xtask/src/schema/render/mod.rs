@@ -17,8 +17,8 @@ mod units;
 
 pub use order::order;
 pub use statements::{
-    add_not_valid_not_null, column_sql, column_sql_nullable, do_block, guarded, identity_sql,
-    index_if_not_exists, not_null_text, sequence_options, view_options,
+    add_not_valid_not_null, column_sql, column_sql_nullable, do_block, grants, guarded,
+    identity_sql, index_if_not_exists, not_null_text, sequence_options, view_options,
 };
 pub use unit::{Kind, Unit, UnitKey};
 pub use units::units;

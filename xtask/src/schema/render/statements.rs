@@ -45,7 +45,7 @@ pub(super) fn comment(target: &str, text: &Option<String>) -> String {
 }
 
 /// One `GRANT ... ON on TO ...;` per grant.
-pub(super) fn grants(on: &str, grants: &[Grant]) -> String {
+pub fn grants(on: &str, grants: &[Grant]) -> String {
     grants
         .iter()
         .map(|g| {
@@ -65,27 +65,19 @@ pub(super) fn grants(on: &str, grants: &[Grant]) -> String {
 
 /// `GRANT SELECT (c) ON TABLE t ...`: a column's grants (`column` is
 /// `(c)`).
-pub(super) fn column_grants(column: &str, on: &str, grants: &[Grant]) -> String {
-    grants
+pub(super) fn column_grants(column: &str, on: &str, of_column: &[Grant]) -> String {
+    let named: Vec<Grant> = of_column
         .iter()
-        .map(|g| {
-            let privileges: Vec<String> = g
+        .map(|g| Grant {
+            privileges: g
                 .privileges
                 .iter()
                 .map(|p| format!("{p} {column}"))
-                .collect();
-            format!(
-                "GRANT {} ON {on} TO {}{};\n",
-                privileges.join(", "),
-                g.grantee,
-                if g.with_grant_option {
-                    " WITH GRANT OPTION"
-                } else {
-                    ""
-                }
-            )
+                .collect(),
+            ..g.clone()
         })
-        .collect()
+        .collect();
+    grants(on, &named)
 }
 
 /// Sequence options that differ from what PostgreSQL picks by default.
