@@ -8,7 +8,7 @@ use crate::drift::model::{Object, Source};
 use super::policies;
 use super::writer::Writer;
 use super::{columns, comments, constraints, deparsed, functions, grants, indexes, owners};
-use super::{sequences, tables, triggers, types, views};
+use super::{schemas, sequences, tables, triggers, types, views};
 
 /// Writes what makes the actual side's aspect the expected one; whether
 /// the script fixes the difference.
@@ -45,6 +45,7 @@ pub(super) fn alter(
         Source::Trigger(r, t) => triggers::alter(writer, difference, r, t),
         Source::Policy(r, p) => policies::alter(writer, difference, r, p),
         Source::Deparsed(d) => deparsed::alter(writer, difference, d),
-        Source::Schema(_) | Source::Extension => false,
+        Source::Extension => schemas::move_extension(writer, difference, want),
+        Source::Schema(_) => false,
     }
 }

@@ -24,6 +24,9 @@ pub(super) enum Section {
     Prepare,
     EnumValues,
     Create,
+    /// Extensions moved to their schema: the types of columns move with
+    /// them.
+    Moved,
     Columns,
     /// Primary keys, unique and exclusion constraints: foreign keys need them.
     Keys,
@@ -53,6 +56,7 @@ impl Section {
                 "Before anything is created: identities dropped, partitions detached"
             }
             Section::EnumValues => "Enum values",
+            Section::Moved => "Extensions moved to their schema",
             Section::Keys => "Primary keys, unique and exclusion constraints",
             Section::Columns => "Columns: missing ones, then type, default and nullability",
             Section::Constraints => "Foreign keys and checks (NOT VALID, then VALIDATE)",

@@ -1,0 +1,4 @@
+CREATE SCHEMA ext;
+CREATE EXTENSION citext SCHEMA ext;
+CREATE SCHEMA people;
+CREATE TABLE people.person (id int PRIMARY KEY, email ext.citext NOT NULL);
