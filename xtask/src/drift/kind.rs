@@ -185,6 +185,8 @@ pub enum Aspect {
     OwnedBy,
     /// The role that owns it (compared when the project opts in).
     Owner,
+    /// What the owner keeps of its own privileges on a table.
+    OwnerPrivileges,
     PartitionKey,
     PartitionOf,
     Permissive,
@@ -213,7 +215,7 @@ pub enum Aspect {
 }
 
 impl Aspect {
-    pub const ALL: [Aspect; 41] = [
+    pub const ALL: [Aspect; 42] = [
         Aspect::Attributes,
         Aspect::Base,
         Aspect::Checks,
@@ -238,6 +240,7 @@ impl Aspect {
         Aspect::Options,
         Aspect::OwnedBy,
         Aspect::Owner,
+        Aspect::OwnerPrivileges,
         Aspect::PartitionKey,
         Aspect::PartitionOf,
         Aspect::Permissive,
@@ -284,6 +287,7 @@ impl Aspect {
             Aspect::Options => "options",
             Aspect::OwnedBy => "owned by",
             Aspect::Owner => "owner",
+            Aspect::OwnerPrivileges => "owner privileges",
             Aspect::PartitionKey => "partition key",
             Aspect::PartitionOf => "partition of",
             Aspect::Permissive => "permissive",

@@ -349,6 +349,11 @@ impl<'a> Flattener<'a, '_> {
 
     fn relation_aspects(&self, r: &Relation) -> Aspects {
         let mut aspects = Aspects::new();
+        let kept = r.owner_privileges.as_ref().map(|p| match p.as_slice() {
+            [] => "none".to_string(),
+            _ => p.join(", "),
+        });
+        put(&mut aspects, Aspect::OwnerPrivileges, kept);
         self.owner("pg_class", r.oid, &mut aspects);
         if r.kind == RelKind::PartitionedTable {
             let key = r.partition_key.clone().unwrap_or_default();

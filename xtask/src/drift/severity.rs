@@ -43,7 +43,7 @@ fn required(c: &Column) -> bool {
 pub(super) fn of_changed(aspect: Aspect, expected: &Object, actual: &Object) -> Severity {
     match aspect {
         Aspect::Comment => return Severity::Info,
-        Aspect::Grants | Aspect::Owner => return Severity::Warning,
+        Aspect::Grants | Aspect::Owner | Aspect::OwnerPrivileges => return Severity::Warning,
         _ => {}
     }
     match (expected.source, actual.source) {

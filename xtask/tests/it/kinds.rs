@@ -176,7 +176,8 @@ const CASES: &[Case] = &[
         a: "CREATE TABLE app.g (id int, secret text, blob bytea);
             GRANT SELECT ON app.g TO PUBLIC;
             GRANT SELECT (secret), UPDATE (secret) ON app.g TO kinds_reader;
-            ALTER TABLE app.g ALTER COLUMN blob SET STORAGE EXTERNAL, ALTER COLUMN id SET STATISTICS 500;",
+            ALTER TABLE app.g ALTER COLUMN blob SET STORAGE EXTERNAL, ALTER COLUMN id SET STATISTICS 500;
+            REVOKE TRUNCATE, DELETE ON app.g FROM CURRENT_USER;",
         b: "CREATE TABLE app.g (id int, secret text, blob bytea);
             GRANT SELECT, INSERT ON app.g TO PUBLIC;
             GRANT SELECT (secret) ON app.g TO kinds_reader WITH GRANT OPTION;

@@ -21,6 +21,10 @@ pub(super) fn alter(
         foreign_options(writer, difference, relation, &foreign.options);
         return true;
     }
+    if difference.aspect == Aspect::OwnerPrivileges {
+        owner_privileges(writer, difference, relation);
+        return true;
+    }
     if difference.aspect == Aspect::ReplicaIdentity {
         replica_identity(writer, difference, relation);
         return true;
@@ -107,6 +111,34 @@ fn partition_of(
         writer.push(Section::TableSettings, sql);
     }
     true
+}
+
+/// The owner's own privileges made the expected ones (all of them, or what
+/// it keeps): granted and revoked to whoever owns the table where it runs.
+fn owner_privileges(writer: &mut Writer, difference: &Difference, relation: &Relation) {
+    let qn = writer.quoter.qualified(&relation.schema, &relation.name);
+    // A format string: the table's name with its `%` doubled.
+    let table = qn.replace('%', "%%");
+    let statements = match &relation.owner_privileges {
+        None => format!("GRANT ALL ON TABLE {table} TO %I"),
+        Some(kept) if kept.is_empty() => format!("REVOKE ALL ON TABLE {table} FROM %I"),
+        Some(kept) => format!(
+            "REVOKE ALL ON TABLE {table} FROM %1$I; GRANT {} ON TABLE {table} TO %1$I",
+            kept.join(", ")
+        ),
+    };
+    let sql = format!(
+        "DO $do$ BEGIN EXECUTE pg_catalog.format({}, (SELECT pg_catalog.pg_get_userbyid(c.relowner) FROM pg_catalog.pg_class c WHERE c.oid = {}::regclass)); END $do$;\n",
+        literal(&statements),
+        literal(&qn)
+    );
+    writer.push(
+        Section::TableSettings,
+        format!(
+            "-- {}\n-- RISK: the owner gains or loses these privileges on its own table.\n{sql}",
+            difference.id
+        ),
+    );
 }
 
 /// `REPLICA IDENTITY` as the expected side has it (after the indexes).

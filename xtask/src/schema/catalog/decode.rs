@@ -486,6 +486,10 @@ fn relations(rows: &[Row], grants: &mut Grants) -> Vec<Relation> {
                 triggers: Vec::new(),
                 policies: Vec::new(),
                 grants: grants.take(oid),
+                owner_privileges: r.get::<_, Option<Vec<String>>>(16).map(|mut p| {
+                    p.sort_by_key(|p| privilege_rank(p));
+                    p
+                }),
             }
         })
         .collect()

@@ -222,6 +222,9 @@ pub struct Relation {
     pub triggers: Vec<Trigger>,
     pub policies: Vec<Policy>,
     pub grants: Vec<Grant>,
+    /// What the owner keeps when some of its own privileges were revoked
+    /// (`None`: all of them).
+    pub owner_privileges: Option<Vec<String>>,
 }
 
 /// Where a foreign table's rows live.

@@ -211,7 +211,11 @@ fn relations(rel_user: &str) -> String {
                         ds.description,
                         (SELECT pg_catalog.quote_ident(fs.srvname) FROM pg_catalog.pg_foreign_table ft
                            JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver WHERE ft.ftrelid = c.oid),
-                        (SELECT {} FROM pg_catalog.pg_foreign_table ft WHERE ft.ftrelid = c.oid)
+                        (SELECT {} FROM pg_catalog.pg_foreign_table ft WHERE ft.ftrelid = c.oid),
+                        CASE WHEN c.relacl IS NOT NULL AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+                              AND ARRAY(SELECT a.privilege_type::text FROM pg_catalog.aclexplode(c.relacl) a WHERE a.grantee = c.relowner ORDER BY 1)
+                                  IS DISTINCT FROM ARRAY(SELECT a.privilege_type::text FROM pg_catalog.aclexplode(pg_catalog.acldefault('r', c.relowner)) a ORDER BY 1)
+                             THEN ARRAY(SELECT a.privilege_type::text FROM pg_catalog.aclexplode(c.relacl) a WHERE a.grantee = c.relowner ORDER BY 1) END
                    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                    LEFT JOIN pg_catalog.pg_description ds ON ds.objoid = c.oid
                          AND ds.classoid = 'pg_catalog.pg_class'::regclass AND ds.objsubid = 0
@@ -584,11 +588,6 @@ fn unmodelled(rel_user: &str) -> String {
                  SELECT 'user mapping secret (left out)', u.srvname || ' for ' || u.usename || ': ' || o.option_name
                    FROM pg_catalog.pg_user_mappings u, pg_catalog.pg_options_to_table(u.umoptions) o
                   WHERE o.option_name ~* '(password|secret)' AND o.option_name <> 'password_required'
-                 UNION ALL
-                 SELECT 'privileges revoked from the owner', n.nspname || '.' || c.relname
-                   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                  WHERE {rel_user} AND c.relacl IS NOT NULL
-                    AND NOT EXISTS (SELECT 1 FROM pg_catalog.aclexplode(c.relacl) a WHERE a.grantee = c.relowner)
                  UNION ALL
                  SELECT 'subscription (its connection needs a superuser to read)', s.subname FROM pg_catalog.pg_subscription s
                   WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())

@@ -321,6 +321,7 @@ impl<'a> Builder<'a> {
             sql += &comment(&target, &c.comment);
         }
         sql += &grants(&format!("TABLE {qn}"), &r.grants);
+        sql += &owner_privileges(&qn, r);
         for c in &r.columns {
             let column = format!("({})", self.quoter.ident(&c.name));
             sql += &column_grants(&column, &format!("TABLE {qn}"), &c.grants);
@@ -683,4 +684,18 @@ fn closure(
         }
     }
     seen
+}
+
+/// What the owner keeps of its own privileges, when some were revoked: all
+/// revoked from whoever creates the table (its owner then), what it keeps
+/// granted back.
+fn owner_privileges(qn: &str, r: &Relation) -> String {
+    let Some(kept) = &r.owner_privileges else {
+        return String::new();
+    };
+    let mut sql = format!("REVOKE ALL ON TABLE {qn} FROM CURRENT_USER;\n");
+    if !kept.is_empty() {
+        sql += &format!("GRANT {} ON TABLE {qn} TO CURRENT_USER;\n", kept.join(", "));
+    }
+    sql
 }
