@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::schema::catalog::{
-    Catalog, Column, Constraint, Deparsed, Function, Grant, Index, ObjRef, Oid, Policy, RelKind,
-    Relation, ReplicaIdentity, RoutineKind, Schema, Sequence, Trigger, TriggerEnabled, Type,
-    TypeKind,
+    Catalog, Column, Constraint, Deparsed, Extension, Function, Grant, Index, ObjRef, Oid, Policy,
+    RelKind, Relation, ReplicaIdentity, RoutineKind, Schema, Sequence, Trigger, TriggerEnabled,
+    Type, TypeKind,
 };
 use crate::schema::render::{self, sequence_options};
 use crate::sql::quote::{literal, Quoter};
@@ -29,7 +29,7 @@ pub struct Options {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Source<'a> {
     Schema(&'a Schema),
-    Extension,
+    Extension(&'a Extension),
     Type(&'a Type),
     Sequence(&'a Sequence),
     Relation(&'a Relation),
@@ -191,8 +191,11 @@ impl<'a> Flattener<'a, '_> {
         for x in &self.catalog.extensions {
             let mut aspects = Aspects::new();
             aspects.insert(Aspect::Schema, self.quoter.ident(&x.schema));
+            if !x.grants.is_empty() {
+                aspects.insert(Aspect::Grants, x.grants.join(" "));
+            }
             let name = self.quoter.ident(&x.name);
-            self.add(Kind::Extension, name, None, aspects, Source::Extension);
+            self.add(Kind::Extension, name, None, aspects, Source::Extension(x));
         }
     }
 

@@ -45,7 +45,7 @@ pub(super) fn alter(
         Source::Trigger(r, t) => triggers::alter(writer, difference, r, t),
         Source::Policy(r, p) => policies::alter(writer, difference, r, p),
         Source::Deparsed(d) => deparsed::alter(writer, difference, d),
-        Source::Extension => schemas::move_extension(writer, difference, want),
+        Source::Extension(_) => schemas::move_extension(writer, difference, want),
         Source::Schema(_) => false,
     }
 }

@@ -49,7 +49,7 @@ fn target(quoter: &Quoter, o: &Object) -> String {
             quoter.ident(&p.name),
             quoter.qualified(&r.schema, &r.name)
         ),
-        Source::Extension => format!("EXTENSION {name}"),
+        Source::Extension(_) => format!("EXTENSION {name}"),
         Source::Deparsed(d) => d.comment_target.clone().unwrap_or_default(),
     }
 }

@@ -148,7 +148,7 @@ pub(super) fn statement(quoter: &Quoter, have: &Object) -> DropStatement {
         Source::Function(f) => functions::drop(f, name),
         Source::Sequence(_) => sequences::drop(name),
         Source::Type(_) => types::drop(name),
-        Source::Extension => schemas::drop_extension(name),
+        Source::Extension(_) => schemas::drop_extension(name),
         Source::Schema(_) => schemas::drop_schema(name),
         Source::Deparsed(d) => deparsed::drop(d),
     }

@@ -31,6 +31,9 @@ pub(super) fn alter(
     want: &Object,
     have: &Object,
 ) -> bool {
+    if let (Source::Extension(x), Source::Extension(had)) = (want.source, have.source) {
+        return extension(writer, difference, &x.grants, &had.grants);
+    }
     let (on, wanted, had) = match (want.source, have.source) {
         (Source::Relation(r), Source::Relation(x)) => {
             (format!("TABLE {}", want.name()), &r.grants, &x.grants)
@@ -125,4 +128,46 @@ fn revokes(on: &str, wanted: &Privileges, had: &Privileges) -> String {
         }
     }
     sql
+}
+
+/// An extension's objects' privileges (statements relative to what the
+/// extension gave them): what the expected side grants or revokes and the
+/// actual side does not, done; what only the actual side did, undone
+/// (revokes need drops allowed).
+fn extension(
+    writer: &mut Writer,
+    difference: &Difference,
+    want: &[String],
+    had: &[String],
+) -> bool {
+    let mut sql = String::new();
+    for statement in want.iter().filter(|s| !had.contains(s)) {
+        sql += statement;
+        sql += "\n";
+    }
+    let undo: Vec<String> = had
+        .iter()
+        .filter(|s| !want.contains(s))
+        .map(|s| match s.strip_prefix("GRANT ") {
+            Some(rest) => format!("REVOKE {}", rest.replacen(" TO ", " FROM ", 1)),
+            None => format!(
+                "GRANT {}",
+                s.trim_start_matches("REVOKE ")
+                    .replacen(" FROM ", " TO ", 1)
+            ),
+        })
+        .collect();
+    let revokes = undo.iter().any(|s| s.starts_with("REVOKE "));
+    if revokes && !writer.allow_drop {
+        return false;
+    }
+    for statement in undo {
+        sql += &statement;
+        sql += "\n";
+    }
+    writer.push(
+        Section::TableSettings,
+        format!("-- {}\n{sql}", difference.id),
+    );
+    true
 }

@@ -50,6 +50,7 @@ struct Rows {
     schema_grants: Vec<Row>,
     type_grants: Vec<Row>,
     column_grants: Vec<Row>,
+    extension_grants: Vec<Row>,
     deparsed: Vec<(DeparsedKind, Vec<Row>)>,
 }
 
@@ -121,10 +122,11 @@ impl Rows {
                                 AND s.subconninfo ~* 'password\\s*='";
             unmodelled.extend(c.query(passwords, &[]).await?);
         }
-        let (schema_grants, type_grants, column_grants) = tokio::try_join!(
+        let (schema_grants, type_grants, column_grants, extension_grants) = tokio::try_join!(
             c.query(&q.schema_grants, &[]),
             c.query(&q.type_grants, &[]),
-            c.query(&q.column_grants, &[])
+            c.query(&q.column_grants, &[]),
+            c.query(&q.extension_grants, &[])
         )?;
         // One query per kind held as its statements; some are versioned.
         let deparsed =
@@ -162,6 +164,7 @@ impl Rows {
             schema_grants,
             type_grants,
             column_grants,
+            extension_grants,
             deparsed,
         })
     }
@@ -238,7 +241,23 @@ impl Rows {
             server_version_num: self.version,
             keywords: self.keywords.iter().map(|r| r.get(0)).collect(),
             schemas,
-            extensions: self.extensions.iter().map(extension).collect(),
+            extensions: {
+                let mut extensions: Vec<Extension> =
+                    self.extensions.iter().map(extension).collect();
+                for row in &self.extension_grants {
+                    let name: String = row.get(0);
+                    let (on, grantee, privilege, granted): (String, String, String, bool) =
+                        (row.get(1), row.get(2), row.get(3), row.get(4));
+                    if let Some(x) = extensions.iter_mut().find(|x| x.name == name) {
+                        x.grants.push(if granted {
+                            format!("GRANT {privilege} ON {on} TO {grantee};")
+                        } else {
+                            format!("REVOKE {privilege} ON {on} FROM {grantee};")
+                        });
+                    }
+                }
+                extensions
+            },
             types,
             sequences,
             relations,
@@ -279,6 +298,7 @@ fn extension(r: &Row) -> Extension {
         name: r.get(1),
         schema: r.get(2),
         comment: r.get(3),
+        grants: Vec::new(),
     }
 }
 

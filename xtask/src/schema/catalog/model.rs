@@ -99,6 +99,10 @@ pub struct Extension {
     pub name: String,
     pub schema: String,
     pub comment: Option<String>,
+    /// Privileges on its objects that differ from those it gave them, as
+    /// the statements that make them so (`GRANT ... ON FUNCTION ... TO
+    /// ...;`, `REVOKE ... FROM ...;`), sorted.
+    pub grants: Vec<String>,
 }
 
 /// `pg_type.typtype` of the types the model keeps, with what each holds.

@@ -34,6 +34,7 @@ pub(super) struct Queries {
     pub schema_grants: String,
     pub type_grants: String,
     pub column_grants: String,
+    pub extension_grants: String,
     pub extension_members: String,
     pub unmodelled: String,
 }
@@ -68,6 +69,7 @@ impl Queries {
             schema_grants: schema_grants(),
             type_grants: type_grants(),
             column_grants: column_grants(&rel_user),
+            extension_grants: extension_grants(),
             extension_members: extension_members(),
             unmodelled: unmodelled(&rel_user),
         }
@@ -359,6 +361,39 @@ fn column_grants(rel_user: &str) -> String {
     )
 }
 
+/// Privileges on an extension's objects that differ from those the
+/// extension gave them (`pg_init_privs`, else the built-in default): the
+/// extension, what SQL names the object by (`FUNCTION public.f(text)`),
+/// the grantee, the privilege, and whether it was granted (or revoked).
+fn extension_grants() -> String {
+    "SELECT x.extname::text, m.named,
+            CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END,
+            g.privilege_type::text, g.granted
+       FROM pg_catalog.pg_depend d
+       JOIN pg_catalog.pg_extension x ON x.oid = d.refobjid
+       JOIN LATERAL (
+            SELECT 'FUNCTION ' || p.oid::pg_catalog.regprocedure::text AS named, p.proacl AS acl,
+                   pg_catalog.acldefault('f', p.proowner) AS initial
+              FROM pg_catalog.pg_proc p WHERE d.classid = 'pg_catalog.pg_proc'::regclass AND p.oid = d.objid
+            UNION ALL
+            SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END || c.oid::pg_catalog.regclass::text, c.relacl,
+                   pg_catalog.acldefault((CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END)::\"char\", c.relowner)
+              FROM pg_catalog.pg_class c WHERE d.classid = 'pg_catalog.pg_class'::regclass AND c.oid = d.objid
+                   AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')) m ON true
+       LEFT JOIN pg_catalog.pg_init_privs ip ON ip.classoid = d.classid AND ip.objoid = d.objid AND ip.objsubid = 0
+       JOIN LATERAL (
+            (SELECT a.grantee, a.privilege_type, true AS granted FROM pg_catalog.aclexplode(coalesce(m.acl, m.initial)) a
+             EXCEPT
+             SELECT a.grantee, a.privilege_type, true FROM pg_catalog.aclexplode(coalesce(ip.initprivs, m.initial)) a)
+            UNION ALL
+            (SELECT a.grantee, a.privilege_type, false FROM pg_catalog.aclexplode(coalesce(ip.initprivs, m.initial)) a
+             EXCEPT
+             SELECT a.grantee, a.privilege_type, false FROM pg_catalog.aclexplode(coalesce(m.acl, m.initial)) a)) g ON true
+      WHERE d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e'
+      ORDER BY 1, 2, 3, 4"
+        .to_string()
+}
+
 /// Privileges on schemas (but `public`), the owner's own left out.
 fn schema_grants() -> String {
     format!(
@@ -592,18 +627,6 @@ fn unmodelled(rel_user: &str) -> String {
                  SELECT 'subscription (its connection needs a superuser to read)', s.subname FROM pg_catalog.pg_subscription s
                   WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())
                     AND NOT pg_catalog.has_column_privilege('pg_catalog.pg_subscription', 'subconninfo', 'SELECT')
-                 UNION ALL
-                 SELECT 'grant on an extension''s object', n.nspname || '.' || p.proname
-                   FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-                   JOIN pg_catalog.pg_depend xd ON xd.classid = 'pg_catalog.pg_proc'::regclass AND xd.objid = p.oid AND xd.deptype = 'e'
-                   LEFT JOIN pg_catalog.pg_init_privs ip ON ip.classoid = 'pg_catalog.pg_proc'::regclass AND ip.objoid = p.oid AND ip.objsubid = 0
-                  WHERE p.proacl IS DISTINCT FROM ip.initprivs
-                 UNION ALL
-                 SELECT 'grant on an extension''s object', n.nspname || '.' || c.relname
-                   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                   JOIN pg_catalog.pg_depend xd ON xd.classid = 'pg_catalog.pg_class'::regclass AND xd.objid = c.oid AND xd.deptype = 'e'
-                   LEFT JOIN pg_catalog.pg_init_privs ip ON ip.classoid = 'pg_catalog.pg_class'::regclass AND ip.objoid = c.oid AND ip.objsubid = 0
-                  WHERE c.relacl IS DISTINCT FROM ip.initprivs
                  UNION ALL
                  SELECT 'security label', s.provider || ' on ' || s.objoid::text FROM pg_catalog.pg_seclabel s",
                 proc = not_extension_member("pg_proc", "p.oid"),

@@ -106,11 +106,15 @@ impl<'a> Builder<'a> {
             let key = UnitKey::new(Kind::Extension, "", &x.name, self.quoter.ident(&x.name));
             self.owners
                 .insert(ObjRef("pg_extension", x.oid), key.clone());
-            let sql = format!(
+            let mut sql = format!(
                 "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {};\n",
                 key.qualified,
                 self.quoter.ident(&x.schema)
             );
+            for g in &x.grants {
+                sql += g;
+                sql += "\n";
+            }
             self.units.push(Unit::new(key, None, sql));
         }
     }
