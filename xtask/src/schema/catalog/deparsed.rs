@@ -17,7 +17,7 @@
 //! (absent is NULL) or chosen by `server_version_num` (14 to 18).
 
 use super::codes::DeparsedKind;
-use super::queries::{not_extension_member, USER_NS};
+use super::queries::{grantee, not_extension_member, USER_NS};
 
 /// The query that reads every object of `kind` on a server of `version`.
 pub fn query(kind: DeparsedKind, version: i32) -> String {
@@ -173,7 +173,7 @@ fn aggregate_grants() -> String {
 /// built-in defaults (so what they grant is revoked first), one for a
 /// schema adds to them.
 fn default_privileges() -> String {
-    let grantee = "CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END";
+    let grantee = grantee("a");
     let grants = |acl: &str| {
         format!(
             "(SELECT pg_catalog.string_agg(q.prefix || ' GRANT ' || g.privileges || ' ON ' || q.objects || ' TO ' || g.grantee

@@ -332,32 +332,40 @@ fn policies() -> String {
                 .to_string()
 }
 
+/// The role an `aclexplode` row `alias` is for: `PUBLIC` or its quoted
+/// name.
+pub(super) fn grantee(alias: &str) -> String {
+    format!("CASE WHEN {alias}.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid({alias}.grantee)) END")
+}
+
 /// Privileges on relations, the owner's own left out.
 fn grants(rel_user: &str) -> String {
     format!(
-                "SELECT c.oid,
-                        CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,
+        "SELECT c.oid,
+                        {grantee_a},
                         a.privilege_type::text, a.is_grantable
                    FROM pg_catalog.pg_class c
                    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
                         pg_catalog.aclexplode(c.relacl) a
                   WHERE c.relacl IS NOT NULL AND a.grantee <> c.relowner AND {rel_user}
-                    AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
-            )
+                    AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')",
+        grantee_a = grantee("a"),
+    )
 }
 
 /// Privileges on columns of their own, the owner's left out.
 fn column_grants(rel_user: &str) -> String {
     format!(
         "SELECT a.attrelid, a.attname::text,
-                CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(x.grantee)) END,
+                {grantee_x},
                 x.privilege_type::text, x.is_grantable
            FROM pg_catalog.pg_attribute a
            JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace,
                 pg_catalog.aclexplode(a.attacl) x
           WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND x.grantee <> c.relowner AND {rel_user}
-          ORDER BY 1, 2"
+          ORDER BY 1, 2",
+        grantee_x = grantee("x"),
     )
 }
 
@@ -366,8 +374,9 @@ fn column_grants(rel_user: &str) -> String {
 /// extension, what SQL names the object by (`FUNCTION public.f(text)`),
 /// the grantee, the privilege, and whether it was granted (or revoked).
 fn extension_grants() -> String {
-    "SELECT x.extname::text, m.named,
-            CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END,
+    format!(
+        "SELECT x.extname::text, m.named,
+            {},
             g.privilege_type::text, g.granted
        FROM pg_catalog.pg_depend d
        JOIN pg_catalog.pg_extension x ON x.oid = d.refobjid
@@ -390,18 +399,20 @@ fn extension_grants() -> String {
              EXCEPT
              SELECT a.grantee, a.privilege_type, false FROM pg_catalog.aclexplode(coalesce(m.acl, m.initial)) a)) g ON true
       WHERE d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e'
-      ORDER BY 1, 2, 3, 4"
-        .to_string()
+      ORDER BY 1, 2, 3, 4",
+        grantee("g")
+    )
 }
 
 /// Privileges on schemas (but `public`), the owner's own left out.
 fn schema_grants() -> String {
     format!(
         "SELECT n.oid,
-                CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,
+                {grantee_a},
                 a.privilege_type::text, a.is_grantable
            FROM pg_catalog.pg_namespace n, pg_catalog.aclexplode(n.nspacl) a
-          WHERE n.nspacl IS NOT NULL AND a.grantee <> n.nspowner AND {USER_NS} AND n.nspname <> 'public'"
+          WHERE n.nspacl IS NOT NULL AND a.grantee <> n.nspowner AND {USER_NS} AND n.nspname <> 'public'",
+        grantee_a = grantee("a"),
     )
 }
 
@@ -411,14 +422,15 @@ fn schema_grants() -> String {
 fn type_grants() -> String {
     format!(
         "SELECT t.oid,
-                CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,
+                {grantee_a},
                 a.privilege_type::text, a.is_grantable
            FROM pg_catalog.pg_type t
            JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace,
                 pg_catalog.aclexplode(coalesce(t.typacl, pg_catalog.acldefault('T', t.typowner))) a
           WHERE a.grantee <> t.typowner AND {USER_NS} AND {} AND t.typtype IN ('e', 'd', 'c', 'r')
             AND (t.typrelid = 0 OR (SELECT c.relkind FROM pg_catalog.pg_class c WHERE c.oid = t.typrelid) = 'c')",
-        not_extension_member("pg_type", "t.oid")
+        not_extension_member("pg_type", "t.oid"),
+        grantee_a = grantee("a"),
     )
 }
 
@@ -428,13 +440,14 @@ fn type_grants() -> String {
 fn function_grants() -> String {
     format!(
         "SELECT p.oid,
-                CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END,
+                {grantee_a},
                 a.privilege_type::text, a.is_grantable
            FROM pg_catalog.pg_proc p
            JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace,
                 pg_catalog.aclexplode(coalesce(p.proacl, pg_catalog.acldefault('f', p.proowner))) a
           WHERE a.grantee <> p.proowner AND {USER_NS} AND {} AND p.prokind IN ('f', 'p', 'w')",
-        not_extension_member("pg_proc", "p.oid")
+        not_extension_member("pg_proc", "p.oid"),
+        grantee_a = grantee("a"),
     )
 }
 
