@@ -30,8 +30,11 @@ pub enum Kind {
     Rule,
     Schema,
     Sequence,
+    Statistics,
     Subscription,
     Table,
+    TextSearchConfiguration,
+    TextSearchDictionary,
     Trigger,
     Type,
     UserMapping,
@@ -39,7 +42,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 25] = [
+    pub const ALL: [Kind; 28] = [
         Kind::Aggregate,
         Kind::Collation,
         Kind::Column,
@@ -59,8 +62,11 @@ impl Kind {
         Kind::Rule,
         Kind::Schema,
         Kind::Sequence,
+        Kind::Statistics,
         Kind::Subscription,
         Kind::Table,
+        Kind::TextSearchConfiguration,
+        Kind::TextSearchDictionary,
         Kind::Trigger,
         Kind::Type,
         Kind::UserMapping,
@@ -88,8 +94,11 @@ impl Kind {
             Kind::Rule => "rule",
             Kind::Schema => "schema",
             Kind::Sequence => "sequence",
+            Kind::Statistics => "statistics",
             Kind::Subscription => "subscription",
             Kind::Table => "table",
+            Kind::TextSearchConfiguration => "text search configuration",
+            Kind::TextSearchDictionary => "text search dictionary",
             Kind::Trigger => "trigger",
             Kind::Type => "type",
             Kind::UserMapping => "user mapping",
@@ -140,6 +149,9 @@ impl From<render::Kind> for Kind {
             render::Kind::Rule => Kind::Rule,
             render::Kind::Publication => Kind::Publication,
             render::Kind::Subscription => Kind::Subscription,
+            render::Kind::Statistics => Kind::Statistics,
+            render::Kind::TextSearchDictionary => Kind::TextSearchDictionary,
+            render::Kind::TextSearchConfiguration => Kind::TextSearchConfiguration,
         }
     }
 }

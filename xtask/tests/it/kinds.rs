@@ -1,6 +1,7 @@
 //! The kinds held as their statements (collations, aggregates, default
 //! privileges, event triggers, foreign-data wrappers, servers, user
-//! mappings, foreign tables, rules, publications, subscriptions), range
+//! mappings, foreign tables, rules, publications, subscriptions, statistics
+//! objects, text search dictionaries and configurations), range
 //! types, grants on functions, types, schemas and columns, and column
 //! storage and statistics, on a real throwaway cluster: each round-trips through sync's rendering (`pg_dump -s` equal),
 //! and drift finds it missing, extra and changed, with a catch-up script
@@ -153,6 +154,49 @@ const CASES: &[Case] = &[
         b: "CREATE SUBSCRIPTION sub CONNECTION 'host=localhost dbname=other' PUBLICATION p, q
                 WITH (connect = false, slot_name = NONE, streaming = on);
             COMMENT ON SUBSCRIPTION sub IS 'replica';",
+        changed_converges: true,
+    },
+    Case {
+        kind: "statistics",
+        base: TABLES,
+        a: "CREATE STATISTICS app.t_stats (ndistinct, dependencies) ON id, v FROM app.t;
+            ALTER STATISTICS app.t_stats SET STATISTICS 500;
+            COMMENT ON STATISTICS app.t_stats IS 'correlated';
+            CREATE STATISTICS app.t_expr ON (lower(name)), v FROM app.t;",
+        b: "CREATE STATISTICS app.t_stats (mcv) ON id, v FROM app.t;
+            COMMENT ON STATISTICS app.t_stats IS 'correlated';
+            CREATE STATISTICS app.t_expr ON (lower(name)), v FROM app.t;",
+        changed_converges: true,
+    },
+    Case {
+        kind: "text search dictionary",
+        base: "CREATE SCHEMA app;",
+        // A configuration uses it: a changed one is altered in place.
+        a: "CREATE TEXT SEARCH DICTIONARY app.en_stem (TEMPLATE = snowball, language = 'english', stopwords = 'english');
+            COMMENT ON TEXT SEARCH DICTIONARY app.en_stem IS 'stems';
+            CREATE TEXT SEARCH CONFIGURATION app.en (COPY = pg_catalog.english);
+            ALTER TEXT SEARCH CONFIGURATION app.en ALTER MAPPING FOR asciiword WITH app.en_stem;",
+        b: "CREATE TEXT SEARCH DICTIONARY app.en_stem (TEMPLATE = snowball, language = 'english');
+            COMMENT ON TEXT SEARCH DICTIONARY app.en_stem IS 'stems';
+            CREATE TEXT SEARCH CONFIGURATION app.en (COPY = pg_catalog.english);
+            ALTER TEXT SEARCH CONFIGURATION app.en ALTER MAPPING FOR asciiword WITH app.en_stem;",
+        changed_converges: true,
+    },
+    Case {
+        kind: "text search configuration",
+        base: "CREATE SCHEMA app;
+               CREATE TEXT SEARCH DICTIONARY app.plain (TEMPLATE = pg_catalog.simple);",
+        // Columns and indexes use it: a changed one is altered in place.
+        a: "CREATE TEXT SEARCH CONFIGURATION app.doc (COPY = pg_catalog.english);
+            ALTER TEXT SEARCH CONFIGURATION app.doc ALTER MAPPING FOR asciiword WITH app.plain, english_stem;
+            COMMENT ON TEXT SEARCH CONFIGURATION app.doc IS 'documents';
+            CREATE TABLE app.docs (body text, tsv tsvector GENERATED ALWAYS AS (to_tsvector('app.doc', body)) STORED);
+            CREATE INDEX docs_body ON app.docs USING gin (to_tsvector('app.doc'::regconfig, body));",
+        b: "CREATE TEXT SEARCH CONFIGURATION app.doc (PARSER = pg_catalog.\"default\");
+            ALTER TEXT SEARCH CONFIGURATION app.doc ADD MAPPING FOR asciiword, word WITH app.plain;
+            COMMENT ON TEXT SEARCH CONFIGURATION app.doc IS 'documents';
+            CREATE TABLE app.docs (body text, tsv tsvector GENERATED ALWAYS AS (to_tsvector('app.doc', body)) STORED);
+            CREATE INDEX docs_body ON app.docs USING gin (to_tsvector('app.doc'::regconfig, body));",
         changed_converges: true,
     },
     Case {
@@ -396,10 +440,14 @@ fn owners_are_compared_and_set_when_the_project_opts_in() {
         "DO $$ BEGIN CREATE ROLE kinds_owner; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
                 CREATE SCHEMA app;
                 CREATE TABLE app.t (id int);
-                CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1';";
+                CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+                CREATE STATISTICS app.t_stats ON id, (id + 1) FROM app.t;
+                CREATE TEXT SEARCH CONFIGURATION app.doc (COPY = pg_catalog.simple);";
     let owned = "ALTER TABLE app.t OWNER TO kinds_owner;
                  ALTER FUNCTION app.f() OWNER TO kinds_owner;
-                 ALTER SCHEMA app OWNER TO kinds_owner;";
+                 ALTER SCHEMA app OWNER TO kinds_owner;
+                 ALTER STATISTICS app.t_stats OWNER TO kinds_owner;
+                 ALTER TEXT SEARCH CONFIGURATION app.doc OWNER TO kinds_owner;";
     create_database(&pg, "owned", &[base, owned]);
     create_database(&pg, "not_owned", &[base]);
 
@@ -431,7 +479,7 @@ fn owners_are_compared_and_set_when_the_project_opts_in() {
         == "owner other than the database owner"
         && name.contains("app.t")));
     let found = real(drift::compare(&owned, &not_owned, &on));
-    assert_eq!(found.len(), 3, "{found:#?}");
+    assert_eq!(found.len(), 5, "{found:#?}");
     assert!(
         found.iter().all(|d| d.aspect.key() == "owner"),
         "{found:#?}"

@@ -1,6 +1,8 @@
 //! Kinds held as their statements (collations, aggregates, default
 //! privileges, event triggers, foreign-data wrappers, servers, user
-//! mappings, rules, publications; missing ones come from sync's units): a
+//! mappings, rules, publications, subscriptions, statistics objects, text
+//! search dictionaries and configurations; missing ones come from sync's
+//! units): a
 //! changed one is made the expected one (how depends on its kind, see
 //! [`DeparsedKind::change`]) only while the live catalogs still deparse it
 //! to something else; dropped.
@@ -36,6 +38,10 @@ pub(super) fn alter(writer: &mut Writer, difference: &Difference, want: &Deparse
                 want.alter
             ),
             "its options are cleared and set again: what uses it may fail in between",
+        ),
+        DeparsedChange::Alter => (
+            line(&want.alter),
+            "what uses it sees the new definition at once; indexes and stored columns built with the old one are not rebuilt",
         ),
         DeparsedChange::Recreate if want.kind.drop_is_harmless() || writer.allow_drop => (
             format!("{}\n{}\n", want.drop, want.create),
@@ -121,6 +127,13 @@ fn risk(kind: DeparsedKind) -> &'static str {
         }
         DeparsedKind::Subscription => {
             "replication stops; created again it is disabled and has no slot: enable it and set its slot by hand"
+        }
+        DeparsedKind::Statistics => "the planner lacks these statistics until the next ANALYZE",
+        DeparsedKind::TextSearchDictionary => {
+            "fails while a text search configuration uses the dictionary"
+        }
+        DeparsedKind::TextSearchConfiguration => {
+            "fails while a column, index or function uses the configuration"
         }
     }
 }

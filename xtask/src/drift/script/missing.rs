@@ -57,7 +57,7 @@ pub(super) fn create_whole(
             .as_ref()
             .is_some_and(|p| is_missing(ObjectId::new(Kind::Table, p.qualified.clone())));
         let section = match id.kind {
-            Kind::Index => Section::Indexes,
+            Kind::Index | Kind::Statistics => Section::Indexes,
             // A constraint of an existing table is added NOT VALID below.
             Kind::Constraint if !table_missing => continue,
             Kind::Constraint => Section::Constraints,

@@ -59,10 +59,13 @@ pub enum DeparsedKind {
     Rule,
     Publication,
     Subscription,
+    Statistics,
+    TextSearchDictionary,
+    TextSearchConfiguration,
 }
 
 impl DeparsedKind {
-    pub const ALL: [DeparsedKind; 10] = [
+    pub const ALL: [DeparsedKind; 13] = [
         DeparsedKind::Collation,
         DeparsedKind::Aggregate,
         DeparsedKind::DefaultPrivileges,
@@ -73,6 +76,9 @@ impl DeparsedKind {
         DeparsedKind::Rule,
         DeparsedKind::Publication,
         DeparsedKind::Subscription,
+        DeparsedKind::Statistics,
+        DeparsedKind::TextSearchDictionary,
+        DeparsedKind::TextSearchConfiguration,
     ];
 
     /// The catalog its rows live in, for `pg_depend`.
@@ -88,13 +94,19 @@ impl DeparsedKind {
             DeparsedKind::Rule => "pg_rewrite",
             DeparsedKind::Publication => "pg_publication",
             DeparsedKind::Subscription => "pg_subscription",
+            DeparsedKind::Statistics => "pg_statistic_ext",
+            DeparsedKind::TextSearchDictionary => "pg_ts_dict",
+            DeparsedKind::TextSearchConfiguration => "pg_ts_config",
         }
     }
 
     /// How a changed one is made the expected one: replaced in place, its
     /// options cleared and set again (other objects depend on wrappers and
-    /// servers: a drop would fail), dropped and created again, or not at
-    /// all (a collation other objects may use: left for a person).
+    /// servers: a drop would fail), altered in place (a text search
+    /// dictionary's options, a configuration's mappings: configurations,
+    /// columns and indexes use them), dropped and
+    /// created again, or not at all (a collation other objects may use:
+    /// left for a person).
     pub fn change(self) -> DeparsedChange {
         match self {
             DeparsedKind::Aggregate | DeparsedKind::Rule => DeparsedChange::Replace,
@@ -114,16 +126,24 @@ impl DeparsedKind {
             | DeparsedKind::EventTrigger
             | DeparsedKind::UserMapping
             | DeparsedKind::Publication
-            | DeparsedKind::Subscription => DeparsedChange::Recreate,
+            | DeparsedKind::Subscription
+            | DeparsedKind::Statistics => DeparsedChange::Recreate,
+            DeparsedKind::TextSearchDictionary | DeparsedKind::TextSearchConfiguration => {
+                DeparsedChange::Alter
+            }
             DeparsedKind::Collation => DeparsedChange::Left,
         }
     }
 
     /// Whether dropping it loses nothing but itself (default privileges
-    /// only say what later objects get): the catch-up script then drops
-    /// and recreates a changed one without `--allow-drop`.
+    /// only say what later objects get; a statistics object's figures come
+    /// back with the next ANALYZE): the catch-up script then drops and
+    /// recreates a changed one without `--allow-drop`.
     pub fn drop_is_harmless(self) -> bool {
-        self == DeparsedKind::DefaultPrivileges
+        matches!(
+            self,
+            DeparsedKind::DefaultPrivileges | DeparsedKind::Statistics
+        )
     }
 }
 
@@ -137,6 +157,8 @@ pub enum DeparsedChange {
         name: &'static str,
         keyword: &'static str,
     },
+    /// Its `alter` (then its `after`), on the existing object.
+    Alter,
     Recreate,
     Left,
 }

@@ -713,6 +713,9 @@ fn class_name(s: &str) -> Option<&'static str> {
         "pg_rewrite" => "pg_rewrite",
         "pg_publication" => "pg_publication",
         "pg_subscription" => "pg_subscription",
+        "pg_statistic_ext" => "pg_statistic_ext",
+        "pg_ts_dict" => "pg_ts_dict",
+        "pg_ts_config" => "pg_ts_config",
         _ => return None,
     })
 }

@@ -1,7 +1,8 @@
 //! The queries of the kinds the model holds as the statements that create
 //! them ([`super::Deparsed`]): collations, aggregates, default privileges,
-//! event triggers, foreign-data wrappers, servers, user mappings, rules and
-//! publications. Each query deparses on the server (names quoted by
+//! event triggers, foreign-data wrappers, servers, user mappings, rules,
+//! publications, subscriptions, statistics objects and text search
+//! dictionaries and configurations. Each query deparses on the server (names quoted by
 //! `quote_ident`, values by `quote_literal`, types by `format_type`, all
 //! schema-qualified under the read's empty `search_path`), so one text is
 //! what sync writes, what drift compares and what the catch-up script
@@ -12,7 +13,8 @@
 //! alter (what sets a wrapper's or server's settings on one whose options
 //! were cleared: they have dependents a drop would refuse to leave; what
 //! enables a rule again, or gives an aggregate back to PUBLIC, which
-//! CREATE OR REPLACE leaves as they were).
+//! CREATE OR REPLACE leaves as they were; what gives an existing text search
+//! configuration exactly its mappings).
 //! Columns that only some versions have are read through `to_jsonb(row)`
 //! (absent is NULL) or chosen by `server_version_num` (14 to 18).
 
@@ -32,6 +34,9 @@ pub fn query(kind: DeparsedKind, version: i32) -> String {
         DeparsedKind::Rule => rules(),
         DeparsedKind::Publication => publications(version),
         DeparsedKind::Subscription => subscriptions(),
+        DeparsedKind::Statistics => statistics(),
+        DeparsedKind::TextSearchDictionary => text_search_dictionaries(),
+        DeparsedKind::TextSearchConfiguration => text_search_configurations(),
     }
 }
 
@@ -410,5 +415,105 @@ fn subscriptions() -> String {
                 LATERAL (SELECT pg_catalog.quote_ident(s.subname) AS qn) q,
                 LATERAL (SELECT pg_catalog.to_jsonb(s) AS j) j
           WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())"
+    ))
+}
+
+/// Extended statistics objects, from `pg_get_statisticsobjdef` (expressions
+/// from 14), with their statistics target when it is not the default
+/// (`-1` up to 16, NULL from 17).
+fn statistics() -> String {
+    shaped(&format!(
+        "SELECT s.oid, n.nspname::text, s.stxname::text, q.qn,
+                pg_catalog.regexp_replace(pg_catalog.pg_get_statisticsobjdef(s.oid), '^CREATE STATISTICS ', 'CREATE STATISTICS IF NOT EXISTS ') || ';',
+                CASE WHEN (q.j ->> 'stxstattarget')::int >= 0
+                     THEN 'ALTER STATISTICS ' || q.qn || ' SET STATISTICS ' || (q.j ->> 'stxstattarget') || ';' ELSE '' END,
+                NULL::text,
+                'DROP STATISTICS IF EXISTS ' || q.qn || ';',
+                'STATISTICS ' || q.qn, pg_catalog.obj_description(s.oid, 'pg_statistic_ext'), s.stxrelid, NULL::text[], ''
+           FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace,
+                LATERAL (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(s.stxname) AS qn,
+                                pg_catalog.to_jsonb(s) AS j) q
+          WHERE {USER_NS} AND {}",
+        not_extension_member("pg_statistic_ext", "s.oid")
+    ))
+}
+
+/// A SELECT finding the object `name_column` names in `catalog` under the
+/// schema of `nsp_column`: text search objects have no IF NOT EXISTS.
+fn exists_in(catalog: &str, alias: &str, name_column: &str, nsp_column: &str) -> String {
+    format!(
+        "'SELECT 1 FROM pg_catalog.{catalog} x JOIN pg_catalog.pg_namespace xn ON xn.oid = x.{nsp_column} WHERE xn.nspname = '
+                    || pg_catalog.quote_literal(n.nspname) || ' AND x.{name_column} = ' || pg_catalog.quote_literal({alias}.{name_column})"
+    )
+}
+
+/// Text search dictionaries: their template and the options they were
+/// created with (`dictinitoption` holds them as CREATE wrote them). `alter`
+/// gives an existing one these options in one statement (configurations
+/// use it: it cannot be dropped): each option it has now is named without
+/// a value, which removes it, then these are set.
+fn text_search_dictionaries() -> String {
+    shaped(&format!(
+        "SELECT d.oid, n.nspname::text, d.dictname::text, q.qn,
+                'CREATE TEXT SEARCH DICTIONARY ' || q.qn || E' (\\n    TEMPLATE = '
+                    || pg_catalog.quote_ident(tn.nspname) || '.' || pg_catalog.quote_ident(t.tmplname)
+                    || coalesce(E',\\n    ' || d.dictinitoption, '') || E'\\n);',
+                '',
+                {},
+                'DROP TEXT SEARCH DICTIONARY IF EXISTS ' || q.qn || ';',
+                'TEXT SEARCH DICTIONARY ' || q.qn, pg_catalog.obj_description(d.oid, 'pg_ts_dict'), 0::oid, NULL::text[],
+                'EXECUTE ''ALTER TEXT SEARCH DICTIONARY ' || q.qn || ' ('' || pg_catalog.concat_ws('', '', '
+                    || '(SELECT pg_catalog.string_agg(m[1], '', '') FROM pg_catalog.regexp_matches((SELECT d.dictinitoption FROM pg_catalog.pg_ts_dict d WHERE d.oid = '
+                    || pg_catalog.quote_literal(q.qn) || '::pg_catalog.regdictionary), ''(?:^|, )(\"(?:[^\"]|\"\")+\"|\\w+) = '', ''g'') m), '
+                    || coalesce(pg_catalog.quote_literal(d.dictinitoption), 'NULL') || ') || '')'';'
+           FROM pg_catalog.pg_ts_dict d
+           JOIN pg_catalog.pg_namespace n ON n.oid = d.dictnamespace
+           JOIN pg_catalog.pg_ts_template t ON t.oid = d.dicttemplate
+           JOIN pg_catalog.pg_namespace tn ON tn.oid = t.tmplnamespace,
+                LATERAL (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(d.dictname) AS qn) q
+          WHERE {USER_NS} AND {}",
+        exists_in("pg_ts_dict", "d", "dictname", "dictnamespace"),
+        not_extension_member("pg_ts_dict", "d.oid")
+    ))
+}
+
+/// Text search configurations: created on their parser with a mapping per
+/// token type (the dictionaries in the order they are tried), in one guarded
+/// `create`; `alter` drops every mapping the parser's token types can have
+/// and adds these, on an existing configuration.
+fn text_search_configurations() -> String {
+    shaped(&format!(
+        "SELECT c.oid, n.nspname::text, c.cfgname::text, q.qn,
+                'CREATE TEXT SEARCH CONFIGURATION ' || q.qn || ' (PARSER = '
+                    || pg_catalog.quote_ident(pn.nspname) || '.' || pg_catalog.quote_ident(p.prsname) || ');'
+                    || coalesce(E'\\n' || m.mappings, ''),
+                '',
+                {},
+                'DROP TEXT SEARCH CONFIGURATION IF EXISTS ' || q.qn || ';',
+                'TEXT SEARCH CONFIGURATION ' || q.qn, pg_catalog.obj_description(c.oid, 'pg_ts_config'), 0::oid, NULL::text[],
+                'ALTER TEXT SEARCH CONFIGURATION ' || q.qn || ' DROP MAPPING IF EXISTS FOR '
+                    || (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(t.alias), ', ' ORDER BY t.tokid)
+                          FROM pg_catalog.ts_token_type(c.cfgparser) t) || ';'
+                    || coalesce(E'\\n' || m.mappings, '')
+           FROM pg_catalog.pg_ts_config c
+           JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace
+           JOIN pg_catalog.pg_ts_parser p ON p.oid = c.cfgparser
+           JOIN pg_catalog.pg_namespace pn ON pn.oid = p.prsnamespace,
+                LATERAL (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.cfgname) AS qn) q,
+                LATERAL (SELECT pg_catalog.string_agg('ALTER TEXT SEARCH CONFIGURATION ' || q.qn || ' ADD MAPPING FOR '
+                                                      || pg_catalog.quote_ident(g.alias) || ' WITH ' || g.dictionaries || ';',
+                                                      E'\\n' ORDER BY g.tokid)
+                           FROM (SELECT t.tokid, t.alias,
+                                        pg_catalog.string_agg(pg_catalog.quote_ident(dn.nspname) || '.' || pg_catalog.quote_ident(dd.dictname),
+                                                              ', ' ORDER BY mp.mapseqno) AS dictionaries
+                                   FROM pg_catalog.pg_ts_config_map mp
+                                   JOIN pg_catalog.pg_ts_dict dd ON dd.oid = mp.mapdict
+                                   JOIN pg_catalog.pg_namespace dn ON dn.oid = dd.dictnamespace
+                                   JOIN pg_catalog.ts_token_type(c.cfgparser) t ON t.tokid = mp.maptokentype
+                                  WHERE mp.mapcfg = c.oid
+                                  GROUP BY t.tokid, t.alias) g) m(mappings)
+          WHERE {USER_NS} AND {}",
+        exists_in("pg_ts_config", "c", "cfgname", "cfgnamespace"),
+        not_extension_member("pg_ts_config", "c.oid")
     ))
 }

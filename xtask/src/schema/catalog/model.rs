@@ -455,14 +455,15 @@ pub struct Deparsed {
     /// `COMMENT ON` target (`COLLATION s.c`); `None` for kinds without one.
     pub comment_target: Option<String>,
     pub comment: Option<String>,
-    /// The relation a rule belongs to.
+    /// The relation a rule or a statistics object belongs to.
     pub relation: Option<Oid>,
     /// What it needs besides `pg_depend`: a publication's tables and
     /// schemas, default privileges' schema.
     pub needs: Vec<ObjRef>,
     /// For a wrapper or a server: the `ALTER` that gives one whose options
     /// were cleared this definition; for an enabled rule, what enables it
-    /// (CREATE OR REPLACE keeps a disabled one disabled). Empty for others.
+    /// (CREATE OR REPLACE keeps a disabled one disabled); for a text search
+    /// configuration, what drops its mappings and adds these. Empty for others.
     pub alter: String,
 }
 

@@ -543,6 +543,15 @@ fn owners(rel_user: &str) -> String {
                  UNION ALL SELECT 'pg_foreign_server', s.oid, 'SERVER', {srvname}, s.srvowner FROM pg_catalog.pg_foreign_server s
                   WHERE {srv}
                  UNION ALL SELECT 'pg_publication', p.oid, 'PUBLICATION', {pubname}, p.pubowner FROM pg_catalog.pg_publication p
+                 UNION ALL SELECT 'pg_statistic_ext', s.oid, 'STATISTICS', {ns} || '.' || {stxname}, s.stxowner
+                   FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
+                  WHERE {USER_NS}
+                 UNION ALL SELECT 'pg_ts_dict', d.oid, 'TEXT SEARCH DICTIONARY', {ns} || '.' || {dictname}, d.dictowner
+                   FROM pg_catalog.pg_ts_dict d JOIN pg_catalog.pg_namespace n ON n.oid = d.dictnamespace
+                  WHERE {USER_NS}
+                 UNION ALL SELECT 'pg_ts_config', c.oid, 'TEXT SEARCH CONFIGURATION', {ns} || '.' || {cfgname}, c.cfgowner
+                   FROM pg_catalog.pg_ts_config c JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace
+                  WHERE {USER_NS}
                  UNION ALL SELECT 'pg_subscription', s.oid, 'SUBSCRIPTION', {subname}, s.subowner FROM pg_catalog.pg_subscription s
                   WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())) o
           WHERE o.owner <> (SELECT oid FROM dba) AND o.owner <> 10",
@@ -561,6 +570,9 @@ fn owners(rel_user: &str) -> String {
         srvname = q("s.srvname"),
         pubname = q("p.pubname"),
         subname = q("s.subname"),
+        stxname = q("s.stxname"),
+        dictname = q("d.dictname"),
+        cfgname = q("c.cfgname"),
         proc = not_extension_member("pg_proc", "p.oid"),
         typ = not_extension_member("pg_type", "t.oid"),
         fdw = not_extension_member("pg_foreign_data_wrapper", "w.oid"),
@@ -586,14 +598,11 @@ fn unmodelled(rel_user: &str) -> String {
                    FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
                   WHERE {USER_NS} AND {typ} AND t.typtype = 'b' AND t.typcategory <> 'A'
                  UNION ALL
-                 SELECT 'statistics object', n.nspname || '.' || s.stxname FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
-                  WHERE {USER_NS}
+                 SELECT 'text search parser', n.nspname || '.' || t.prsname FROM pg_catalog.pg_ts_parser t JOIN pg_catalog.pg_namespace n ON n.oid = t.prsnamespace
+                  WHERE {USER_NS} AND {prs}
                  UNION ALL
-                 SELECT 'text search configuration', n.nspname || '.' || t.cfgname FROM pg_catalog.pg_ts_config t JOIN pg_catalog.pg_namespace n ON n.oid = t.cfgnamespace
-                  WHERE {USER_NS}
-                 UNION ALL
-                 SELECT 'text search dictionary', n.nspname || '.' || t.dictname FROM pg_catalog.pg_ts_dict t JOIN pg_catalog.pg_namespace n ON n.oid = t.dictnamespace
-                  WHERE {USER_NS}
+                 SELECT 'text search template', n.nspname || '.' || t.tmplname FROM pg_catalog.pg_ts_template t JOIN pg_catalog.pg_namespace n ON n.oid = t.tmplnamespace
+                  WHERE {USER_NS} AND {tmpl}
                  UNION ALL
                  SELECT 'tablespace', n.nspname || '.' || c.relname
                    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -627,6 +636,15 @@ fn unmodelled(rel_user: &str) -> String {
                          UNION ALL SELECT 'foreign data wrapper', w.fdwname, w.fdwowner FROM pg_catalog.pg_foreign_data_wrapper w
                          UNION ALL SELECT 'server', s.srvname, s.srvowner FROM pg_catalog.pg_foreign_server s
                          UNION ALL SELECT 'publication', p.pubname, p.pubowner FROM pg_catalog.pg_publication p
+                         UNION ALL SELECT 'statistics', n.nspname || '.' || s.stxname, s.stxowner
+                           FROM pg_catalog.pg_statistic_ext s JOIN pg_catalog.pg_namespace n ON n.oid = s.stxnamespace
+                          WHERE {USER_NS}
+                         UNION ALL SELECT 'text search dictionary', n.nspname || '.' || d.dictname, d.dictowner
+                           FROM pg_catalog.pg_ts_dict d JOIN pg_catalog.pg_namespace n ON n.oid = d.dictnamespace
+                          WHERE {USER_NS}
+                         UNION ALL SELECT 'text search configuration', n.nspname || '.' || c.cfgname, c.cfgowner
+                           FROM pg_catalog.pg_ts_config c JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace
+                          WHERE {USER_NS}
                          UNION ALL SELECT 'foreign table', n.nspname || '.' || c.relname, c.relowner
                            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                           WHERE {rel_user} AND c.relkind = 'f') o
@@ -645,5 +663,7 @@ fn unmodelled(rel_user: &str) -> String {
                 proc = not_extension_member("pg_proc", "p.oid"),
                 op = not_extension_member("pg_operator", "o.oid"),
                 typ = not_extension_member("pg_type", "t.oid"),
+                prs = not_extension_member("pg_ts_parser", "t.oid"),
+                tmpl = not_extension_member("pg_ts_template", "t.oid"),
             )
 }

@@ -32,10 +32,13 @@ pub enum Kind {
     Rule,
     Publication,
     Subscription,
+    Statistics,
+    TextSearchDictionary,
+    TextSearchConfiguration,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 24] = [
+    pub const ALL: [Kind; 27] = [
         Kind::Schema,
         Kind::Extension,
         Kind::Type,
@@ -60,6 +63,9 @@ impl Kind {
         Kind::Rule,
         Kind::Publication,
         Kind::Subscription,
+        Kind::Statistics,
+        Kind::TextSearchDictionary,
+        Kind::TextSearchConfiguration,
     ];
 
     pub fn label(self) -> &'static str {
@@ -88,6 +94,9 @@ impl Kind {
             Kind::Rule => "rule",
             Kind::Publication => "publication",
             Kind::Subscription => "subscription",
+            Kind::Statistics => "statistics",
+            Kind::TextSearchDictionary => "text search dictionary",
+            Kind::TextSearchConfiguration => "text search configuration",
         }
     }
 
@@ -109,6 +118,9 @@ impl Kind {
             DeparsedKind::Rule => Kind::Rule,
             DeparsedKind::Publication => Kind::Publication,
             DeparsedKind::Subscription => Kind::Subscription,
+            DeparsedKind::Statistics => Kind::Statistics,
+            DeparsedKind::TextSearchDictionary => Kind::TextSearchDictionary,
+            DeparsedKind::TextSearchConfiguration => Kind::TextSearchConfiguration,
         }
     }
 
@@ -126,12 +138,12 @@ impl Kind {
             Kind::Type => 3,
             Kind::Sequence => 4,
             Kind::Function | Kind::Procedure => 5,
-            Kind::Aggregate => 6,
-            Kind::ForeignDataWrapper => 7,
+            Kind::Aggregate | Kind::TextSearchDictionary => 6,
+            Kind::ForeignDataWrapper | Kind::TextSearchConfiguration => 7,
             Kind::ForeignServer => 8,
             Kind::UserMapping => 9,
             Kind::Table | Kind::ForeignTable => 10,
-            Kind::Index => 11,
+            Kind::Index | Kind::Statistics => 11,
             Kind::Constraint => 12,
             Kind::View | Kind::MaterializedView => 13,
             Kind::Trigger | Kind::Rule => 14,
@@ -150,6 +162,8 @@ impl Kind {
                 | Kind::Extension
                 | Kind::Type
                 | Kind::Collation
+                | Kind::TextSearchDictionary
+                | Kind::TextSearchConfiguration
                 | Kind::ForeignDataWrapper
                 | Kind::ForeignServer
                 | Kind::UserMapping

@@ -61,6 +61,9 @@ pub fn difference_object(d: &Difference) -> ReportedObject {
         | Kind::Subscription
         | Kind::UserMapping
         | Kind::Rule
+        | Kind::Statistics
+        | Kind::TextSearchConfiguration
+        | Kind::TextSearchDictionary
         | Kind::Publication => {
             return ReportedObject::new(format!("{} {name}", d.kind()), d.table.clone())
         }
