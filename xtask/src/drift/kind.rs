@@ -24,6 +24,9 @@ pub enum Kind {
     Function,
     Index,
     MaterializedView,
+    Operator,
+    OperatorClass,
+    OperatorFamily,
     Policy,
     Procedure,
     Publication,
@@ -42,7 +45,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 28] = [
+    pub const ALL: [Kind; 31] = [
         Kind::Aggregate,
         Kind::Collation,
         Kind::Column,
@@ -56,6 +59,9 @@ impl Kind {
         Kind::Function,
         Kind::Index,
         Kind::MaterializedView,
+        Kind::Operator,
+        Kind::OperatorClass,
+        Kind::OperatorFamily,
         Kind::Policy,
         Kind::Procedure,
         Kind::Publication,
@@ -88,6 +94,9 @@ impl Kind {
             Kind::Function => "function",
             Kind::Index => "index",
             Kind::MaterializedView => "materialized view",
+            Kind::Operator => "operator",
+            Kind::OperatorClass => "operator class",
+            Kind::OperatorFamily => "operator family",
             Kind::Policy => "policy",
             Kind::Procedure => "procedure",
             Kind::Publication => "publication",
@@ -152,6 +161,9 @@ impl From<render::Kind> for Kind {
             render::Kind::Statistics => Kind::Statistics,
             render::Kind::TextSearchDictionary => Kind::TextSearchDictionary,
             render::Kind::TextSearchConfiguration => Kind::TextSearchConfiguration,
+            render::Kind::Operator => Kind::Operator,
+            render::Kind::OperatorFamily => Kind::OperatorFamily,
+            render::Kind::OperatorClass => Kind::OperatorClass,
         }
     }
 }

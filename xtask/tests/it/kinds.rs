@@ -1,7 +1,8 @@
 //! The kinds held as their statements (collations, aggregates, default
 //! privileges, event triggers, foreign-data wrappers, servers, user
 //! mappings, foreign tables, rules, publications, subscriptions, statistics
-//! objects, text search dictionaries and configurations), range
+//! objects, text search dictionaries and configurations, operators,
+//! operator classes and families), range
 //! types, grants on functions, types, schemas and columns, and column
 //! storage and statistics, on a real throwaway cluster: each round-trips through sync's rendering (`pg_dump -s` equal),
 //! and drift finds it missing, extra and changed, with a catch-up script
@@ -32,6 +33,17 @@ const TABLES: &str = "
 CREATE SCHEMA app;
 CREATE TABLE app.t (id int PRIMARY KEY, name text, v int);
 CREATE TABLE app.log (id int, note text);
+";
+
+/// Comparison functions for the operator case.
+const OPERATOR_BASE: &str = "
+CREATE SCHEMA app;
+CREATE TABLE app.t (id int, v int);
+CREATE FUNCTION app.abs_lt(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT abs($1) < abs($2)';
+CREATE FUNCTION app.abs_gt(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT abs($1) > abs($2)';
+CREATE FUNCTION app.abs_eq(int, int) RETURNS bool LANGUAGE sql IMMUTABLE AS 'SELECT abs($1) = abs($2)';
+CREATE FUNCTION app.abs_cmp(int, int) RETURNS int LANGUAGE sql IMMUTABLE
+    AS 'SELECT CASE WHEN abs($1) < abs($2) THEN -1 WHEN abs($1) > abs($2) THEN 1 ELSE 0 END';
 ";
 
 const CASES: &[Case] = &[
@@ -197,6 +209,36 @@ const CASES: &[Case] = &[
             COMMENT ON TEXT SEARCH CONFIGURATION app.doc IS 'documents';
             CREATE TABLE app.docs (body text, tsv tsvector GENERATED ALWAYS AS (to_tsvector('app.doc', body)) STORED);
             CREATE INDEX docs_body ON app.docs USING gin (to_tsvector('app.doc'::regconfig, body));",
+        changed_converges: true,
+    },
+    Case {
+        kind: "operator",
+        base: OPERATOR_BASE,
+        a: "CREATE OPERATOR app.<| (LEFTARG = int, RIGHTARG = int, FUNCTION = app.abs_lt,
+                COMMUTATOR = OPERATOR(app.|>), RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+            CREATE OPERATOR app.|> (LEFTARG = int, RIGHTARG = int, FUNCTION = app.abs_gt, COMMUTATOR = OPERATOR(app.<|));
+            CREATE OPERATOR app.=| (LEFTARG = int, RIGHTARG = int, FUNCTION = app.abs_eq, COMMUTATOR = OPERATOR(app.=|));
+            CREATE OPERATOR app.~| (RIGHTARG = int, FUNCTION = pg_catalog.int4abs);
+            COMMENT ON OPERATOR app.<| (int, int) IS 'closer to zero';
+            CREATE OPERATOR CLASS app.abs_ops FOR TYPE int USING btree AS
+                OPERATOR 1 app.<|, OPERATOR 3 app.=|, OPERATOR 5 app.|>, FUNCTION 1 app.abs_cmp(int, int);
+            CREATE INDEX t_abs ON app.t (v app.abs_ops);
+            CREATE OPERATOR FAMILY app.loose USING btree;
+            ALTER OPERATOR FAMILY app.loose USING btree ADD OPERATOR 1 app.<| (int, int), FUNCTION 1 (int, int) app.abs_cmp(int, int);",
+        // What an operator class uses cannot be dropped: only the operator
+        // and family no class holds change.
+        b: "CREATE OPERATOR app.<| (LEFTARG = int, RIGHTARG = int, FUNCTION = app.abs_lt,
+                COMMUTATOR = OPERATOR(app.|>), RESTRICT = scalarltsel, JOIN = scalarltjoinsel);
+            CREATE OPERATOR app.|> (LEFTARG = int, RIGHTARG = int, FUNCTION = app.abs_gt, COMMUTATOR = OPERATOR(app.<|));
+            CREATE OPERATOR app.=| (LEFTARG = int, RIGHTARG = int, FUNCTION = app.abs_eq, COMMUTATOR = OPERATOR(app.=|));
+            CREATE OPERATOR app.~| (RIGHTARG = bigint, FUNCTION = pg_catalog.int8abs);
+            CREATE OPERATOR app.~| (RIGHTARG = int, FUNCTION = pg_catalog.int4um);
+            COMMENT ON OPERATOR app.<| (int, int) IS 'nearer';
+            CREATE OPERATOR CLASS app.abs_ops FOR TYPE int USING btree AS
+                OPERATOR 1 app.<|, OPERATOR 3 app.=|, OPERATOR 5 app.|>, FUNCTION 1 app.abs_cmp(int, int);
+            CREATE INDEX t_abs ON app.t (v app.abs_ops);
+            CREATE OPERATOR FAMILY app.loose USING btree;
+            ALTER OPERATOR FAMILY app.loose USING btree ADD FUNCTION 1 (int, int) app.abs_cmp(int, int);",
         changed_converges: true,
     },
     Case {
@@ -442,12 +484,16 @@ fn owners_are_compared_and_set_when_the_project_opts_in() {
                 CREATE TABLE app.t (id int);
                 CREATE FUNCTION app.f() RETURNS int LANGUAGE sql AS 'SELECT 1';
                 CREATE STATISTICS app.t_stats ON id, (id + 1) FROM app.t;
-                CREATE TEXT SEARCH CONFIGURATION app.doc (COPY = pg_catalog.simple);";
+                CREATE TEXT SEARCH CONFIGURATION app.doc (COPY = pg_catalog.simple);
+                CREATE OPERATOR app.<<< (LEFTARG = int, RIGHTARG = int, FUNCTION = int4lt);
+                CREATE OPERATOR FAMILY app.fam USING btree;";
     let owned = "ALTER TABLE app.t OWNER TO kinds_owner;
                  ALTER FUNCTION app.f() OWNER TO kinds_owner;
                  ALTER SCHEMA app OWNER TO kinds_owner;
                  ALTER STATISTICS app.t_stats OWNER TO kinds_owner;
-                 ALTER TEXT SEARCH CONFIGURATION app.doc OWNER TO kinds_owner;";
+                 ALTER TEXT SEARCH CONFIGURATION app.doc OWNER TO kinds_owner;
+                 ALTER OPERATOR app.<<< (int, int) OWNER TO kinds_owner;
+                 ALTER OPERATOR FAMILY app.fam USING btree OWNER TO kinds_owner;";
     create_database(&pg, "owned", &[base, owned]);
     create_database(&pg, "not_owned", &[base]);
 
@@ -479,7 +525,7 @@ fn owners_are_compared_and_set_when_the_project_opts_in() {
         == "owner other than the database owner"
         && name.contains("app.t")));
     let found = real(drift::compare(&owned, &not_owned, &on));
-    assert_eq!(found.len(), 5, "{found:#?}");
+    assert_eq!(found.len(), 7, "{found:#?}");
     assert!(
         found.iter().all(|d| d.aspect.key() == "owner"),
         "{found:#?}"

@@ -1,7 +1,8 @@
 //! Kinds held as their statements (collations, aggregates, default
 //! privileges, event triggers, foreign-data wrappers, servers, user
 //! mappings, rules, publications, subscriptions, statistics objects, text
-//! search dictionaries and configurations; missing ones come from sync's
+//! search dictionaries and configurations, operators, operator families and
+//! classes; missing ones come from sync's
 //! units): a
 //! changed one is made the expected one (how depends on its kind, see
 //! [`DeparsedKind::change`]) only while the live catalogs still deparse it
@@ -129,6 +130,8 @@ fn risk(kind: DeparsedKind) -> &'static str {
             "replication stops; created again it is disabled and has no slot: enable it and set its slot by hand"
         }
         DeparsedKind::Statistics => "the planner lacks these statistics until the next ANALYZE",
+        DeparsedKind::Operator => "fails while an operator class, index, view or constraint uses it",
+        DeparsedKind::OperatorFamily | DeparsedKind::OperatorClass => "fails while an index uses it",
         DeparsedKind::TextSearchDictionary => {
             "fails while a text search configuration uses the dictionary"
         }

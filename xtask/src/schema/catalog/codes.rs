@@ -62,10 +62,13 @@ pub enum DeparsedKind {
     Statistics,
     TextSearchDictionary,
     TextSearchConfiguration,
+    Operator,
+    OperatorFamily,
+    OperatorClass,
 }
 
 impl DeparsedKind {
-    pub const ALL: [DeparsedKind; 13] = [
+    pub const ALL: [DeparsedKind; 16] = [
         DeparsedKind::Collation,
         DeparsedKind::Aggregate,
         DeparsedKind::DefaultPrivileges,
@@ -79,6 +82,9 @@ impl DeparsedKind {
         DeparsedKind::Statistics,
         DeparsedKind::TextSearchDictionary,
         DeparsedKind::TextSearchConfiguration,
+        DeparsedKind::Operator,
+        DeparsedKind::OperatorFamily,
+        DeparsedKind::OperatorClass,
     ];
 
     /// The catalog its rows live in, for `pg_depend`.
@@ -97,6 +103,9 @@ impl DeparsedKind {
             DeparsedKind::Statistics => "pg_statistic_ext",
             DeparsedKind::TextSearchDictionary => "pg_ts_dict",
             DeparsedKind::TextSearchConfiguration => "pg_ts_config",
+            DeparsedKind::Operator => "pg_operator",
+            DeparsedKind::OperatorFamily => "pg_opfamily",
+            DeparsedKind::OperatorClass => "pg_opclass",
         }
     }
 
@@ -127,7 +136,10 @@ impl DeparsedKind {
             | DeparsedKind::UserMapping
             | DeparsedKind::Publication
             | DeparsedKind::Subscription
-            | DeparsedKind::Statistics => DeparsedChange::Recreate,
+            | DeparsedKind::Statistics
+            | DeparsedKind::Operator
+            | DeparsedKind::OperatorFamily
+            | DeparsedKind::OperatorClass => DeparsedChange::Recreate,
             DeparsedKind::TextSearchDictionary | DeparsedKind::TextSearchConfiguration => {
                 DeparsedChange::Alter
             }

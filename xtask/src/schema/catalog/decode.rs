@@ -716,6 +716,9 @@ fn class_name(s: &str) -> Option<&'static str> {
         "pg_statistic_ext" => "pg_statistic_ext",
         "pg_ts_dict" => "pg_ts_dict",
         "pg_ts_config" => "pg_ts_config",
+        "pg_operator" => "pg_operator",
+        "pg_opfamily" => "pg_opfamily",
+        "pg_opclass" => "pg_opclass",
         _ => return None,
     })
 }

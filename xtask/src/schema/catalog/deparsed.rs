@@ -1,8 +1,9 @@
 //! The queries of the kinds the model holds as the statements that create
 //! them ([`super::Deparsed`]): collations, aggregates, default privileges,
 //! event triggers, foreign-data wrappers, servers, user mappings, rules,
-//! publications, subscriptions, statistics objects and text search
-//! dictionaries and configurations. Each query deparses on the server (names quoted by
+//! publications, subscriptions, statistics objects, text search
+//! dictionaries and configurations, operators, operator families and
+//! operator classes. Each query deparses on the server (names quoted by
 //! `quote_ident`, values by `quote_literal`, types by `format_type`, all
 //! schema-qualified under the read's empty `search_path`), so one text is
 //! what sync writes, what drift compares and what the catch-up script
@@ -37,6 +38,9 @@ pub fn query(kind: DeparsedKind, version: i32) -> String {
         DeparsedKind::Statistics => statistics(),
         DeparsedKind::TextSearchDictionary => text_search_dictionaries(),
         DeparsedKind::TextSearchConfiguration => text_search_configurations(),
+        DeparsedKind::Operator => operators(),
+        DeparsedKind::OperatorFamily => operator_families(),
+        DeparsedKind::OperatorClass => operator_classes(),
     }
 }
 
@@ -515,5 +519,141 @@ fn text_search_configurations() -> String {
           WHERE {USER_NS} AND {}",
         exists_in("pg_ts_config", "c", "cfgname", "cfgnamespace"),
         not_extension_member("pg_ts_config", "c.oid")
+    ))
+}
+
+/// `OPERATOR(schema.name)` of an operator's oid column, for the options
+/// that name another operator.
+fn operator_ref(oid: &str) -> String {
+    format!(
+        "(SELECT 'OPERATOR(' || pg_catalog.quote_ident(rn.nspname) || '.' || r.oprname || ')'
+            FROM pg_catalog.pg_operator r JOIN pg_catalog.pg_namespace rn ON rn.oid = r.oprnamespace WHERE r.oid = {oid})"
+    )
+}
+
+/// Operators, but shells (an operator named as another's commutator and
+/// never defined): each option that is not the default. The guard finds a
+/// defined one only, so that a shell another operator left is filled in.
+fn operators() -> String {
+    let types = "coalesce(pg_catalog.format_type(nullif(o.oprleft, 0), NULL), 'NONE') || ', ' || pg_catalog.format_type(o.oprright, NULL)";
+    let options = [
+        "'FUNCTION = ' || o.oprcode::pg_catalog.regproc::text".to_string(),
+        "CASE WHEN o.oprleft <> 0 THEN 'LEFTARG = ' || pg_catalog.format_type(o.oprleft, NULL) END"
+            .to_string(),
+        "'RIGHTARG = ' || pg_catalog.format_type(o.oprright, NULL)".to_string(),
+        format!("'COMMUTATOR = ' || {}", operator_ref("nullif(o.oprcom, 0)")),
+        format!("'NEGATOR = ' || {}", operator_ref("nullif(o.oprnegate, 0)")),
+        "'RESTRICT = ' || nullif(o.oprrest, 0)::pg_catalog.regproc::text".to_string(),
+        "'JOIN = ' || nullif(o.oprjoin, 0)::pg_catalog.regproc::text".to_string(),
+        "CASE WHEN o.oprcanhash THEN 'HASHES' END".to_string(),
+        "CASE WHEN o.oprcanmerge THEN 'MERGES' END".to_string(),
+    ];
+    shaped(&format!(
+        "SELECT o.oid, n.nspname::text, o.oprname || ' (' || q.types || ')', q.qn || ' (' || q.types || ')',
+                'CREATE OPERATOR ' || q.qn || E' (\\n    ' || pg_catalog.concat_ws(E',\\n    ', {}) || E'\\n);',
+                '',
+                'SELECT 1 FROM pg_catalog.pg_operator x JOIN pg_catalog.pg_namespace xn ON xn.oid = x.oprnamespace WHERE xn.nspname = '
+                    || pg_catalog.quote_literal(n.nspname) || ' AND x.oprname = ' || pg_catalog.quote_literal(o.oprname)
+                    || ' AND x.oprleft = ' || o.oprleft::text || ' AND x.oprright = ' || o.oprright::text || ' AND x.oprcode <> 0',
+                'DROP OPERATOR IF EXISTS ' || q.qn || ' (' || q.types || ');',
+                'OPERATOR ' || q.qn || ' (' || q.types || ')', pg_catalog.obj_description(o.oid, 'pg_operator'), 0::oid, NULL::text[], ''
+           FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace,
+                LATERAL (SELECT pg_catalog.quote_ident(n.nspname) || '.' || o.oprname AS qn, {types} AS types) q
+          WHERE {USER_NS} AND o.oprcode <> 0 AND {}",
+        options.join(",\n                    "),
+        not_extension_member("pg_operator", "o.oid")
+    ))
+}
+
+/// The members (`OPERATOR n op(types)`, `FUNCTION n (types) f(args)`) that
+/// `pg_depend` ties to the object `class`/`oid` (an operator class, or a
+/// family for its loose members), in strategy and support number order.
+fn members(class: &str, oid: &str) -> String {
+    format!(
+        "(SELECT pg_catalog.string_agg(m.member, E',\\n    ' ORDER BY m.kind, m.number)
+            FROM (SELECT 1 AS kind, ao.amopstrategy AS number,
+                         'OPERATOR ' || ao.amopstrategy || ' ' || ao.amopopr::pg_catalog.regoperator::text
+                         || CASE WHEN ao.amoppurpose = 'o' THEN ' FOR ORDER BY ' || pg_catalog.quote_ident(sn.nspname) || '.' || pg_catalog.quote_ident(sf.opfname) ELSE '' END AS member
+                    FROM pg_catalog.pg_depend d
+                    JOIN pg_catalog.pg_amop ao ON ao.oid = d.objid
+                    LEFT JOIN pg_catalog.pg_opfamily sf ON sf.oid = ao.amopsortfamily
+                    LEFT JOIN pg_catalog.pg_namespace sn ON sn.oid = sf.opfnamespace
+                   WHERE d.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.{class}'::pg_catalog.regclass AND d.refobjid = {oid}
+                  UNION ALL
+                  SELECT 2, ap.amprocnum,
+                         'FUNCTION ' || ap.amprocnum || ' (' || pg_catalog.format_type(ap.amproclefttype, NULL) || ', '
+                         || pg_catalog.format_type(ap.amprocrighttype, NULL) || ') ' || ap.amproc::pg_catalog.regprocedure::text
+                    FROM pg_catalog.pg_depend d
+                    JOIN pg_catalog.pg_amproc ap ON ap.oid = d.objid
+                   WHERE d.classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.{class}'::pg_catalog.regclass AND d.refobjid = {oid}) m)"
+    )
+}
+
+/// What the members `pg_depend` ties to `class`/`oid` use: their operators
+/// and functions (`pg_depend` has them on the members, not on the class or
+/// family).
+fn member_needs(class: &str, oid: &str) -> String {
+    format!(
+        "ARRAY(SELECT 'pg_operator:' || ao.amopopr::text
+                 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_amop ao ON ao.oid = d.objid
+                WHERE d.classid = 'pg_catalog.pg_amop'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.{class}'::pg_catalog.regclass AND d.refobjid = {oid}
+               UNION ALL
+               SELECT 'pg_proc:' || ap.amproc::oid::text
+                 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_amproc ap ON ap.oid = d.objid
+                WHERE d.classid = 'pg_catalog.pg_amproc'::pg_catalog.regclass AND d.refclassid = 'pg_catalog.{class}'::pg_catalog.regclass AND d.refobjid = {oid})"
+    )
+}
+
+/// Operator families, with their loose members (those no operator class
+/// holds) added in the same guarded `create`. A class's own family is one
+/// too: the class then goes into it.
+fn operator_families() -> String {
+    shaped(&format!(
+        "SELECT f.oid, n.nspname::text, f.opfname || ' USING ' || am.amname, q.qn,
+                'CREATE OPERATOR FAMILY ' || q.qn || ';' || coalesce(E'\\nALTER OPERATOR FAMILY ' || q.qn || E' ADD\\n    ' || {} || ';', ''),
+                '',
+                'SELECT 1 FROM pg_catalog.pg_opfamily x JOIN pg_catalog.pg_namespace xn ON xn.oid = x.opfnamespace WHERE xn.nspname = '
+                    || pg_catalog.quote_literal(n.nspname) || ' AND x.opfname = ' || pg_catalog.quote_literal(f.opfname) || ' AND x.opfmethod = ' || f.opfmethod::text,
+                'DROP OPERATOR FAMILY IF EXISTS ' || q.qn || ';',
+                'OPERATOR FAMILY ' || q.qn, pg_catalog.obj_description(f.oid, 'pg_opfamily'), 0::oid, {}, ''
+           FROM pg_catalog.pg_opfamily f
+           JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace
+           JOIN pg_catalog.pg_am am ON am.oid = f.opfmethod,
+                LATERAL (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(f.opfname) || ' USING ' || pg_catalog.quote_ident(am.amname) AS qn) q
+          WHERE {USER_NS} AND {}",
+        members("pg_opfamily", "f.oid"),
+        member_needs("pg_opfamily", "f.oid"),
+        not_extension_member("pg_opfamily", "f.oid")
+    ))
+}
+
+/// Operator classes: their type, access method, family (named when it is
+/// not the class's own), members and storage type.
+fn operator_classes() -> String {
+    shaped(&format!(
+        "SELECT c.oid, n.nspname::text, c.opcname || ' USING ' || am.amname, q.qn,
+                'CREATE OPERATOR CLASS ' || pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.opcname)
+                    || CASE WHEN c.opcdefault THEN ' DEFAULT' ELSE '' END
+                    || ' FOR TYPE ' || pg_catalog.format_type(c.opcintype, NULL) || ' USING ' || pg_catalog.quote_ident(am.amname)
+                    || CASE WHEN f.opfname <> c.opcname OR f.opfnamespace <> c.opcnamespace
+                            THEN ' FAMILY ' || pg_catalog.quote_ident(fn.nspname) || '.' || pg_catalog.quote_ident(f.opfname) ELSE '' END
+                    || E' AS\\n    ' || pg_catalog.concat_ws(E',\\n    ', {},
+                           CASE WHEN c.opckeytype <> 0 THEN 'STORAGE ' || pg_catalog.format_type(c.opckeytype, NULL) END) || ';',
+                '',
+                'SELECT 1 FROM pg_catalog.pg_opclass x JOIN pg_catalog.pg_namespace xn ON xn.oid = x.opcnamespace WHERE xn.nspname = '
+                    || pg_catalog.quote_literal(n.nspname) || ' AND x.opcname = ' || pg_catalog.quote_literal(c.opcname) || ' AND x.opcmethod = ' || c.opcmethod::text,
+                'DROP OPERATOR CLASS IF EXISTS ' || q.qn || ';',
+                'OPERATOR CLASS ' || q.qn, pg_catalog.obj_description(c.oid, 'pg_opclass'), 0::oid,
+                ARRAY['pg_opfamily:' || c.opcfamily::text] || {}, ''
+           FROM pg_catalog.pg_opclass c
+           JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace
+           JOIN pg_catalog.pg_am am ON am.oid = c.opcmethod
+           JOIN pg_catalog.pg_opfamily f ON f.oid = c.opcfamily
+           JOIN pg_catalog.pg_namespace fn ON fn.oid = f.opfnamespace,
+                LATERAL (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.opcname) || ' USING ' || pg_catalog.quote_ident(am.amname) AS qn) q
+          WHERE {USER_NS} AND {}",
+        members("pg_opclass", "c.oid"),
+        member_needs("pg_opclass", "c.oid"),
+        not_extension_member("pg_opclass", "c.oid")
     ))
 }

@@ -458,12 +458,14 @@ pub struct Deparsed {
     /// The relation a rule or a statistics object belongs to.
     pub relation: Option<Oid>,
     /// What it needs besides `pg_depend`: a publication's tables and
-    /// schemas, default privileges' schema.
+    /// schemas, default privileges' schema, an operator class's family, the
+    /// operators and functions of a class's or family's members.
     pub needs: Vec<ObjRef>,
     /// For a wrapper or a server: the `ALTER` that gives one whose options
     /// were cleared this definition; for an enabled rule, what enables it
     /// (CREATE OR REPLACE keeps a disabled one disabled); for a text search
-    /// configuration, what drops its mappings and adds these. Empty for others.
+    /// dictionary, what sets these options; for a configuration, what drops
+    /// its mappings and adds these. Empty for others.
     pub alter: String,
 }
 

@@ -552,6 +552,16 @@ fn owners(rel_user: &str) -> String {
                  UNION ALL SELECT 'pg_ts_config', c.oid, 'TEXT SEARCH CONFIGURATION', {ns} || '.' || {cfgname}, c.cfgowner
                    FROM pg_catalog.pg_ts_config c JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace
                   WHERE {USER_NS}
+                 UNION ALL SELECT 'pg_operator', o.oid, 'OPERATOR', {ns} || '.' || o.oprname || ' ('
+                                  || coalesce(pg_catalog.format_type(nullif(o.oprleft, 0), NULL), 'NONE') || ', ' || pg_catalog.format_type(o.oprright, NULL) || ')', o.oprowner
+                   FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+                  WHERE {USER_NS} AND o.oprcode <> 0 AND {op}
+                 UNION ALL SELECT 'pg_opfamily', f.oid, 'OPERATOR FAMILY', {ns} || '.' || {opfname} || ' USING ' || {amname}, f.opfowner
+                   FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace JOIN pg_catalog.pg_am am ON am.oid = f.opfmethod
+                  WHERE {USER_NS} AND {opf}
+                 UNION ALL SELECT 'pg_opclass', c.oid, 'OPERATOR CLASS', {ns} || '.' || {opcname} || ' USING ' || {amname}, c.opcowner
+                   FROM pg_catalog.pg_opclass c JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace JOIN pg_catalog.pg_am am ON am.oid = c.opcmethod
+                  WHERE {USER_NS} AND {opc}
                  UNION ALL SELECT 'pg_subscription', s.oid, 'SUBSCRIPTION', {subname}, s.subowner FROM pg_catalog.pg_subscription s
                   WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = current_database())) o
           WHERE o.owner <> (SELECT oid FROM dba) AND o.owner <> 10",
@@ -573,6 +583,12 @@ fn owners(rel_user: &str) -> String {
         stxname = q("s.stxname"),
         dictname = q("d.dictname"),
         cfgname = q("c.cfgname"),
+        opfname = q("f.opfname"),
+        opcname = q("c.opcname"),
+        amname = q("am.amname"),
+        op = not_extension_member("pg_operator", "o.oid"),
+        opf = not_extension_member("pg_opfamily", "f.oid"),
+        opc = not_extension_member("pg_opclass", "c.oid"),
         proc = not_extension_member("pg_proc", "p.oid"),
         typ = not_extension_member("pg_type", "t.oid"),
         fdw = not_extension_member("pg_foreign_data_wrapper", "w.oid"),
@@ -591,10 +607,7 @@ fn extension_members() -> String {
 /// Objects of kinds the model does not hold, by kind and name.
 fn unmodelled(rel_user: &str) -> String {
     format!(
-                "SELECT 'operator', n.nspname || '.' || o.oprname FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
-                  WHERE {USER_NS} AND {op}
-                 UNION ALL
-                 SELECT 'base type', n.nspname || '.' || t.typname
+                "SELECT 'base type', n.nspname || '.' || t.typname
                    FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
                   WHERE {USER_NS} AND {typ} AND t.typtype = 'b' AND t.typcategory <> 'A'
                  UNION ALL
@@ -645,6 +658,15 @@ fn unmodelled(rel_user: &str) -> String {
                          UNION ALL SELECT 'text search configuration', n.nspname || '.' || c.cfgname, c.cfgowner
                            FROM pg_catalog.pg_ts_config c JOIN pg_catalog.pg_namespace n ON n.oid = c.cfgnamespace
                           WHERE {USER_NS}
+                         UNION ALL SELECT 'operator', n.nspname || '.' || o.oprname, o.oprowner
+                           FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+                          WHERE {USER_NS} AND o.oprcode <> 0 AND {op}
+                         UNION ALL SELECT 'operator family', n.nspname || '.' || f.opfname, f.opfowner
+                           FROM pg_catalog.pg_opfamily f JOIN pg_catalog.pg_namespace n ON n.oid = f.opfnamespace
+                          WHERE {USER_NS} AND {opf}
+                         UNION ALL SELECT 'operator class', n.nspname || '.' || c.opcname, c.opcowner
+                           FROM pg_catalog.pg_opclass c JOIN pg_catalog.pg_namespace n ON n.oid = c.opcnamespace
+                          WHERE {USER_NS} AND {opc}
                          UNION ALL SELECT 'foreign table', n.nspname || '.' || c.relname, c.relowner
                            FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                           WHERE {rel_user} AND c.relkind = 'f') o
@@ -661,9 +683,11 @@ fn unmodelled(rel_user: &str) -> String {
                  UNION ALL
                  SELECT 'security label', s.provider || ' on ' || s.objoid::text FROM pg_catalog.pg_seclabel s",
                 proc = not_extension_member("pg_proc", "p.oid"),
-                op = not_extension_member("pg_operator", "o.oid"),
                 typ = not_extension_member("pg_type", "t.oid"),
                 prs = not_extension_member("pg_ts_parser", "t.oid"),
+                op = not_extension_member("pg_operator", "o.oid"),
+                opf = not_extension_member("pg_opfamily", "f.oid"),
+                opc = not_extension_member("pg_opclass", "c.oid"),
                 tmpl = not_extension_member("pg_ts_template", "t.oid"),
             )
 }

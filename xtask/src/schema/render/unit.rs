@@ -35,10 +35,13 @@ pub enum Kind {
     Statistics,
     TextSearchDictionary,
     TextSearchConfiguration,
+    Operator,
+    OperatorFamily,
+    OperatorClass,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 27] = [
+    pub const ALL: [Kind; 30] = [
         Kind::Schema,
         Kind::Extension,
         Kind::Type,
@@ -66,6 +69,9 @@ impl Kind {
         Kind::Statistics,
         Kind::TextSearchDictionary,
         Kind::TextSearchConfiguration,
+        Kind::Operator,
+        Kind::OperatorFamily,
+        Kind::OperatorClass,
     ];
 
     pub fn label(self) -> &'static str {
@@ -97,6 +103,9 @@ impl Kind {
             Kind::Statistics => "statistics",
             Kind::TextSearchDictionary => "text search dictionary",
             Kind::TextSearchConfiguration => "text search configuration",
+            Kind::Operator => "operator",
+            Kind::OperatorFamily => "operator family",
+            Kind::OperatorClass => "operator class",
         }
     }
 
@@ -121,6 +130,9 @@ impl Kind {
             DeparsedKind::Statistics => Kind::Statistics,
             DeparsedKind::TextSearchDictionary => Kind::TextSearchDictionary,
             DeparsedKind::TextSearchConfiguration => Kind::TextSearchConfiguration,
+            DeparsedKind::Operator => Kind::Operator,
+            DeparsedKind::OperatorFamily => Kind::OperatorFamily,
+            DeparsedKind::OperatorClass => Kind::OperatorClass,
         }
     }
 
@@ -138,9 +150,9 @@ impl Kind {
             Kind::Type => 3,
             Kind::Sequence => 4,
             Kind::Function | Kind::Procedure => 5,
-            Kind::Aggregate | Kind::TextSearchDictionary => 6,
-            Kind::ForeignDataWrapper | Kind::TextSearchConfiguration => 7,
-            Kind::ForeignServer => 8,
+            Kind::Aggregate | Kind::TextSearchDictionary | Kind::Operator => 6,
+            Kind::ForeignDataWrapper | Kind::TextSearchConfiguration | Kind::OperatorFamily => 7,
+            Kind::ForeignServer | Kind::OperatorClass => 8,
             Kind::UserMapping => 9,
             Kind::Table | Kind::ForeignTable => 10,
             Kind::Index | Kind::Statistics => 11,

@@ -62,6 +62,9 @@ pub fn difference_object(d: &Difference) -> ReportedObject {
         | Kind::UserMapping
         | Kind::Rule
         | Kind::Statistics
+        | Kind::Operator
+        | Kind::OperatorClass
+        | Kind::OperatorFamily
         | Kind::TextSearchConfiguration
         | Kind::TextSearchDictionary
         | Kind::Publication => {
