@@ -12,6 +12,7 @@ use crate::schema::render;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
     Aggregate,
+    Cast,
     Collation,
     Column,
     Constraint,
@@ -45,8 +46,9 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 31] = [
+    pub const ALL: [Kind; 32] = [
         Kind::Aggregate,
+        Kind::Cast,
         Kind::Collation,
         Kind::Column,
         Kind::Constraint,
@@ -82,6 +84,7 @@ impl Kind {
     pub fn label(self) -> &'static str {
         match self {
             Kind::Aggregate => "aggregate",
+            Kind::Cast => "cast",
             Kind::Collation => "collation",
             Kind::Column => "column",
             Kind::Constraint => "constraint",
@@ -166,6 +169,7 @@ impl From<render::Kind> for Kind {
             render::Kind::Operator => Kind::Operator,
             render::Kind::OperatorFamily => Kind::OperatorFamily,
             render::Kind::OperatorClass => Kind::OperatorClass,
+            render::Kind::Cast => Kind::Cast,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! privileges, event triggers, foreign-data wrappers, servers, user
 //! mappings, foreign tables, rules, publications, subscriptions, statistics
 //! objects, text search dictionaries and configurations, operators,
-//! operator classes and families), range
+//! operator classes and families, casts), range
 //! types, grants on functions, types, schemas and columns, and column
 //! storage and statistics, on a real throwaway cluster: each round-trips through sync's rendering (`pg_dump -s` equal),
 //! and drift finds it missing, extra and changed, with a catch-up script
@@ -239,6 +239,19 @@ const CASES: &[Case] = &[
             CREATE INDEX t_abs ON app.t (v app.abs_ops);
             CREATE OPERATOR FAMILY app.loose USING btree;
             ALTER OPERATOR FAMILY app.loose USING btree ADD FUNCTION 1 (int, int) app.abs_cmp(int, int);",
+        changed_converges: true,
+    },
+    Case {
+        kind: "cast",
+        base: "CREATE SCHEMA app;
+               CREATE TYPE app.pt AS (x int, y int);
+               CREATE FUNCTION app.pt_text(app.pt) RETURNS text LANGUAGE sql IMMUTABLE AS $$SELECT $1.x || ',' || $1.y$$;",
+        a: "CREATE CAST (app.pt AS text) WITH FUNCTION app.pt_text(app.pt) AS ASSIGNMENT;
+            COMMENT ON CAST (app.pt AS text) IS 'as x,y';
+            CREATE CAST (app.pt AS varchar) WITH INOUT;",
+        b: "CREATE CAST (app.pt AS text) WITH FUNCTION app.pt_text(app.pt);
+            COMMENT ON CAST (app.pt AS text) IS 'as x,y';
+            CREATE CAST (app.pt AS varchar) WITH INOUT AS IMPLICIT;",
         changed_converges: true,
     },
     Case {

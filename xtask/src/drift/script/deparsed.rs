@@ -2,7 +2,7 @@
 //! privileges, event triggers, foreign-data wrappers, servers, user
 //! mappings, rules, publications, subscriptions, statistics objects, text
 //! search dictionaries and configurations, operators, operator families and
-//! classes; missing ones come from sync's
+//! classes, casts; missing ones come from sync's
 //! units): a
 //! changed one is made the expected one (how depends on its kind, see
 //! [`DeparsedKind::change`]) only while the live catalogs still deparse it
@@ -132,6 +132,7 @@ fn risk(kind: DeparsedKind) -> &'static str {
         DeparsedKind::Statistics => "the planner lacks these statistics until the next ANALYZE",
         DeparsedKind::Operator => "fails while an operator class, index, view or constraint uses it",
         DeparsedKind::OperatorFamily | DeparsedKind::OperatorClass => "fails while an index uses it",
+        DeparsedKind::Cast => "fails while a view, default or routine uses the cast; queries relying on it fail",
         DeparsedKind::TextSearchDictionary => {
             "fails while a text search configuration uses the dictionary"
         }

@@ -101,7 +101,11 @@ pub(super) fn drop_rank(kind: Kind) -> u8 {
         Kind::Policy | Kind::Rule => 1,
         Kind::Trigger => 2,
         Kind::View | Kind::MaterializedView => 3,
-        Kind::Aggregate | Kind::Operator | Kind::OperatorFamily | Kind::OperatorClass => 4,
+        Kind::Aggregate
+        | Kind::Operator
+        | Kind::OperatorFamily
+        | Kind::OperatorClass
+        | Kind::Cast => 4,
         Kind::Function | Kind::Procedure => 5,
         Kind::Constraint => 6,
         Kind::Index | Kind::Statistics => 7,

@@ -65,10 +65,11 @@ pub enum DeparsedKind {
     Operator,
     OperatorFamily,
     OperatorClass,
+    Cast,
 }
 
 impl DeparsedKind {
-    pub const ALL: [DeparsedKind; 16] = [
+    pub const ALL: [DeparsedKind; 17] = [
         DeparsedKind::Collation,
         DeparsedKind::Aggregate,
         DeparsedKind::DefaultPrivileges,
@@ -85,6 +86,7 @@ impl DeparsedKind {
         DeparsedKind::Operator,
         DeparsedKind::OperatorFamily,
         DeparsedKind::OperatorClass,
+        DeparsedKind::Cast,
     ];
 
     /// The catalog its rows live in, for `pg_depend`.
@@ -106,6 +108,7 @@ impl DeparsedKind {
             DeparsedKind::Operator => "pg_operator",
             DeparsedKind::OperatorFamily => "pg_opfamily",
             DeparsedKind::OperatorClass => "pg_opclass",
+            DeparsedKind::Cast => "pg_cast",
         }
     }
 
@@ -139,7 +142,8 @@ impl DeparsedKind {
             | DeparsedKind::Statistics
             | DeparsedKind::Operator
             | DeparsedKind::OperatorFamily
-            | DeparsedKind::OperatorClass => DeparsedChange::Recreate,
+            | DeparsedKind::OperatorClass
+            | DeparsedKind::Cast => DeparsedChange::Recreate,
             DeparsedKind::TextSearchDictionary | DeparsedKind::TextSearchConfiguration => {
                 DeparsedChange::Alter
             }

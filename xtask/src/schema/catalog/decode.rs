@@ -719,6 +719,7 @@ fn class_name(s: &str) -> Option<&'static str> {
         "pg_operator" => "pg_operator",
         "pg_opfamily" => "pg_opfamily",
         "pg_opclass" => "pg_opclass",
+        "pg_cast" => "pg_cast",
         _ => return None,
     })
 }

@@ -3,7 +3,7 @@
 //! event triggers, foreign-data wrappers, servers, user mappings, rules,
 //! publications, subscriptions, statistics objects, text search
 //! dictionaries and configurations, operators, operator families and
-//! operator classes. Each query deparses on the server (names quoted by
+//! operator classes, casts. Each query deparses on the server (names quoted by
 //! `quote_ident`, values by `quote_literal`, types by `format_type`, all
 //! schema-qualified under the read's empty `search_path`), so one text is
 //! what sync writes, what drift compares and what the catch-up script
@@ -41,6 +41,7 @@ pub fn query(kind: DeparsedKind, version: i32) -> String {
         DeparsedKind::Operator => operators(),
         DeparsedKind::OperatorFamily => operator_families(),
         DeparsedKind::OperatorClass => operator_classes(),
+        DeparsedKind::Cast => casts(),
     }
 }
 
@@ -522,6 +523,21 @@ fn text_search_configurations() -> String {
     ))
 }
 
+/// A type as a guard compares it: `'app.t'::pg_catalog.regtype`, or `0`
+/// for none (oids differ from one database to another).
+fn type_literal(oid: &str) -> String {
+    format!(
+        "coalesce(pg_catalog.quote_literal(pg_catalog.format_type(nullif({oid}, 0), NULL)) || '::pg_catalog.regtype', '0')"
+    )
+}
+
+/// An access method as a guard compares it, by name.
+fn method_literal(name: &str) -> String {
+    format!(
+        "'(SELECT a.oid FROM pg_catalog.pg_am a WHERE a.amname = ' || pg_catalog.quote_literal({name}) || ')'"
+    )
+}
+
 /// `OPERATOR(schema.name)` of an operator's oid column, for the options
 /// that name another operator.
 fn operator_ref(oid: &str) -> String {
@@ -554,13 +570,15 @@ fn operators() -> String {
                 '',
                 'SELECT 1 FROM pg_catalog.pg_operator x JOIN pg_catalog.pg_namespace xn ON xn.oid = x.oprnamespace WHERE xn.nspname = '
                     || pg_catalog.quote_literal(n.nspname) || ' AND x.oprname = ' || pg_catalog.quote_literal(o.oprname)
-                    || ' AND x.oprleft = ' || o.oprleft::text || ' AND x.oprright = ' || o.oprright::text || ' AND x.oprcode <> 0',
+                    || ' AND x.oprleft = ' || {} || ' AND x.oprright = ' || {} || ' AND x.oprcode <> 0',
                 'DROP OPERATOR IF EXISTS ' || q.qn || ' (' || q.types || ');',
                 'OPERATOR ' || q.qn || ' (' || q.types || ')', pg_catalog.obj_description(o.oid, 'pg_operator'), 0::oid, NULL::text[], ''
            FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace,
                 LATERAL (SELECT pg_catalog.quote_ident(n.nspname) || '.' || o.oprname AS qn, {types} AS types) q
           WHERE {USER_NS} AND o.oprcode <> 0 AND {}",
         options.join(",\n                    "),
+        type_literal("o.oprleft"),
+        type_literal("o.oprright"),
         not_extension_member("pg_operator", "o.oid")
     ))
 }
@@ -613,7 +631,7 @@ fn operator_families() -> String {
                 'CREATE OPERATOR FAMILY ' || q.qn || ';' || coalesce(E'\\nALTER OPERATOR FAMILY ' || q.qn || E' ADD\\n    ' || {} || ';', ''),
                 '',
                 'SELECT 1 FROM pg_catalog.pg_opfamily x JOIN pg_catalog.pg_namespace xn ON xn.oid = x.opfnamespace WHERE xn.nspname = '
-                    || pg_catalog.quote_literal(n.nspname) || ' AND x.opfname = ' || pg_catalog.quote_literal(f.opfname) || ' AND x.opfmethod = ' || f.opfmethod::text,
+                    || pg_catalog.quote_literal(n.nspname) || ' AND x.opfname = ' || pg_catalog.quote_literal(f.opfname) || ' AND x.opfmethod = ' || {},
                 'DROP OPERATOR FAMILY IF EXISTS ' || q.qn || ';',
                 'OPERATOR FAMILY ' || q.qn, pg_catalog.obj_description(f.oid, 'pg_opfamily'), 0::oid, {}, ''
            FROM pg_catalog.pg_opfamily f
@@ -622,6 +640,7 @@ fn operator_families() -> String {
                 LATERAL (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(f.opfname) || ' USING ' || pg_catalog.quote_ident(am.amname) AS qn) q
           WHERE {USER_NS} AND {}",
         members("pg_opfamily", "f.oid"),
+        method_literal("am.amname"),
         member_needs("pg_opfamily", "f.oid"),
         not_extension_member("pg_opfamily", "f.oid")
     ))
@@ -641,7 +660,7 @@ fn operator_classes() -> String {
                            CASE WHEN c.opckeytype <> 0 THEN 'STORAGE ' || pg_catalog.format_type(c.opckeytype, NULL) END) || ';',
                 '',
                 'SELECT 1 FROM pg_catalog.pg_opclass x JOIN pg_catalog.pg_namespace xn ON xn.oid = x.opcnamespace WHERE xn.nspname = '
-                    || pg_catalog.quote_literal(n.nspname) || ' AND x.opcname = ' || pg_catalog.quote_literal(c.opcname) || ' AND x.opcmethod = ' || c.opcmethod::text,
+                    || pg_catalog.quote_literal(n.nspname) || ' AND x.opcname = ' || pg_catalog.quote_literal(c.opcname) || ' AND x.opcmethod = ' || {},
                 'DROP OPERATOR CLASS IF EXISTS ' || q.qn || ';',
                 'OPERATOR CLASS ' || q.qn, pg_catalog.obj_description(c.oid, 'pg_opclass'), 0::oid,
                 ARRAY['pg_opfamily:' || c.opcfamily::text] || {}, ''
@@ -653,7 +672,32 @@ fn operator_classes() -> String {
                 LATERAL (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.opcname) || ' USING ' || pg_catalog.quote_ident(am.amname) AS qn) q
           WHERE {USER_NS} AND {}",
         members("pg_opclass", "c.oid"),
+        method_literal("am.amname"),
         member_needs("pg_opclass", "c.oid"),
         not_extension_member("pg_opclass", "c.oid")
+    ))
+}
+
+/// Casts created by users: not the built-in ones, not an extension's, not
+/// those a range type makes to its multirange (internal to its function).
+fn casts() -> String {
+    shaped(&format!(
+        "SELECT c.oid, '', q.qn, q.qn,
+                'CREATE CAST ' || q.qn || CASE c.castmethod
+                    WHEN 'f' THEN ' WITH FUNCTION ' || c.castfunc::pg_catalog.regprocedure::text
+                    WHEN 'i' THEN ' WITH INOUT' ELSE ' WITHOUT FUNCTION' END
+                    || CASE c.castcontext WHEN 'a' THEN ' AS ASSIGNMENT' WHEN 'i' THEN ' AS IMPLICIT' ELSE '' END || ';',
+                '',
+                'SELECT 1 FROM pg_catalog.pg_cast WHERE castsource = ' || {} || ' AND casttarget = ' || {},
+                'DROP CAST IF EXISTS ' || q.qn || ';',
+                'CAST ' || q.qn, pg_catalog.obj_description(c.oid, 'pg_cast'), 0::oid, NULL::text[], ''
+           FROM pg_catalog.pg_cast c,
+                LATERAL (SELECT '(' || pg_catalog.format_type(c.castsource, NULL) || ' AS ' || pg_catalog.format_type(c.casttarget, NULL) || ')' AS qn) q
+          WHERE c.oid >= 16384 AND {}
+            AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend i WHERE i.classid = 'pg_catalog.pg_cast'::pg_catalog.regclass
+                               AND i.objid = c.oid AND i.deptype = 'i')",
+        type_literal("c.castsource"),
+        type_literal("c.casttarget"),
+        not_extension_member("pg_cast", "c.oid")
     ))
 }

@@ -617,6 +617,17 @@ fn unmodelled(rel_user: &str) -> String {
                  SELECT 'text search template', n.nspname || '.' || t.tmplname FROM pg_catalog.pg_ts_template t JOIN pg_catalog.pg_namespace n ON n.oid = t.tmplnamespace
                   WHERE {USER_NS} AND {tmpl}
                  UNION ALL
+                 SELECT 'conversion', n.nspname || '.' || v.conname FROM pg_catalog.pg_conversion v JOIN pg_catalog.pg_namespace n ON n.oid = v.connamespace
+                  WHERE {USER_NS} AND {conv}
+                 UNION ALL
+                 SELECT 'access method', a.amname FROM pg_catalog.pg_am a WHERE a.oid >= 16384 AND {am}
+                 UNION ALL
+                 SELECT 'procedural language', l.lanname FROM pg_catalog.pg_language l WHERE l.oid >= 16384 AND {lang}
+                 UNION ALL
+                 SELECT 'transform', pg_catalog.format_type(t.trftype, NULL) || ' ' || l.lanname
+                   FROM pg_catalog.pg_transform t JOIN pg_catalog.pg_language l ON l.oid = t.trflang
+                  WHERE {trf}
+                 UNION ALL
                  SELECT 'tablespace', n.nspname || '.' || c.relname
                    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                   WHERE {rel_user} AND c.reltablespace <> 0
@@ -688,6 +699,10 @@ fn unmodelled(rel_user: &str) -> String {
                 op = not_extension_member("pg_operator", "o.oid"),
                 opf = not_extension_member("pg_opfamily", "f.oid"),
                 opc = not_extension_member("pg_opclass", "c.oid"),
+                conv = not_extension_member("pg_conversion", "v.oid"),
+                am = not_extension_member("pg_am", "a.oid"),
+                lang = not_extension_member("pg_language", "l.oid"),
+                trf = not_extension_member("pg_transform", "t.oid"),
                 tmpl = not_extension_member("pg_ts_template", "t.oid"),
             )
 }

@@ -38,10 +38,11 @@ pub enum Kind {
     Operator,
     OperatorFamily,
     OperatorClass,
+    Cast,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 30] = [
+    pub const ALL: [Kind; 31] = [
         Kind::Schema,
         Kind::Extension,
         Kind::Type,
@@ -72,6 +73,7 @@ impl Kind {
         Kind::Operator,
         Kind::OperatorFamily,
         Kind::OperatorClass,
+        Kind::Cast,
     ];
 
     pub fn label(self) -> &'static str {
@@ -106,6 +108,7 @@ impl Kind {
             Kind::Operator => "operator",
             Kind::OperatorFamily => "operator family",
             Kind::OperatorClass => "operator class",
+            Kind::Cast => "cast",
         }
     }
 
@@ -133,6 +136,7 @@ impl Kind {
             DeparsedKind::Operator => Kind::Operator,
             DeparsedKind::OperatorFamily => Kind::OperatorFamily,
             DeparsedKind::OperatorClass => Kind::OperatorClass,
+            DeparsedKind::Cast => Kind::Cast,
         }
     }
 
@@ -150,7 +154,7 @@ impl Kind {
             Kind::Type => 3,
             Kind::Sequence => 4,
             Kind::Function | Kind::Procedure => 5,
-            Kind::Aggregate | Kind::TextSearchDictionary | Kind::Operator => 6,
+            Kind::Aggregate | Kind::TextSearchDictionary | Kind::Operator | Kind::Cast => 6,
             Kind::ForeignDataWrapper | Kind::TextSearchConfiguration | Kind::OperatorFamily => 7,
             Kind::ForeignServer | Kind::OperatorClass => 8,
             Kind::UserMapping => 9,
@@ -176,6 +180,7 @@ impl Kind {
                 | Kind::Collation
                 | Kind::TextSearchDictionary
                 | Kind::TextSearchConfiguration
+                | Kind::Cast
                 | Kind::ForeignDataWrapper
                 | Kind::ForeignServer
                 | Kind::UserMapping

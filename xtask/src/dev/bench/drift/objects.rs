@@ -62,6 +62,7 @@ pub fn difference_object(d: &Difference) -> ReportedObject {
         | Kind::UserMapping
         | Kind::Rule
         | Kind::Statistics
+        | Kind::Cast
         | Kind::Operator
         | Kind::OperatorClass
         | Kind::OperatorFamily
