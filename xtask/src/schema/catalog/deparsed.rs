@@ -444,7 +444,8 @@ fn statistics() -> String {
 }
 
 /// A SELECT finding the object `name_column` names in `catalog` under the
-/// schema of `nsp_column`: text search objects have no IF NOT EXISTS.
+/// schema of `nsp_column` (more conditions may follow): text search
+/// objects, operators and their classes and families have no IF NOT EXISTS.
 fn exists_in(catalog: &str, alias: &str, name_column: &str, nsp_column: &str) -> String {
     format!(
         "'SELECT 1 FROM pg_catalog.{catalog} x JOIN pg_catalog.pg_namespace xn ON xn.oid = x.{nsp_column} WHERE xn.nspname = '
@@ -568,15 +569,14 @@ fn operators() -> String {
         "SELECT o.oid, n.nspname::text, o.oprname || ' (' || q.types || ')', q.qn || ' (' || q.types || ')',
                 'CREATE OPERATOR ' || q.qn || E' (\\n    ' || pg_catalog.concat_ws(E',\\n    ', {}) || E'\\n);',
                 '',
-                'SELECT 1 FROM pg_catalog.pg_operator x JOIN pg_catalog.pg_namespace xn ON xn.oid = x.oprnamespace WHERE xn.nspname = '
-                    || pg_catalog.quote_literal(n.nspname) || ' AND x.oprname = ' || pg_catalog.quote_literal(o.oprname)
-                    || ' AND x.oprleft = ' || {} || ' AND x.oprright = ' || {} || ' AND x.oprcode <> 0',
+                {} || ' AND x.oprleft = ' || {} || ' AND x.oprright = ' || {} || ' AND x.oprcode <> 0',
                 'DROP OPERATOR IF EXISTS ' || q.qn || ' (' || q.types || ');',
                 'OPERATOR ' || q.qn || ' (' || q.types || ')', pg_catalog.obj_description(o.oid, 'pg_operator'), 0::oid, NULL::text[], ''
            FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace,
                 LATERAL (SELECT pg_catalog.quote_ident(n.nspname) || '.' || o.oprname AS qn, {types} AS types) q
           WHERE {USER_NS} AND o.oprcode <> 0 AND {}",
         options.join(",\n                    "),
+        exists_in("pg_operator", "o", "oprname", "oprnamespace"),
         type_literal("o.oprleft"),
         type_literal("o.oprright"),
         not_extension_member("pg_operator", "o.oid")
@@ -630,8 +630,7 @@ fn operator_families() -> String {
         "SELECT f.oid, n.nspname::text, f.opfname || ' USING ' || am.amname, q.qn,
                 'CREATE OPERATOR FAMILY ' || q.qn || ';' || coalesce(E'\\nALTER OPERATOR FAMILY ' || q.qn || E' ADD\\n    ' || {} || ';', ''),
                 '',
-                'SELECT 1 FROM pg_catalog.pg_opfamily x JOIN pg_catalog.pg_namespace xn ON xn.oid = x.opfnamespace WHERE xn.nspname = '
-                    || pg_catalog.quote_literal(n.nspname) || ' AND x.opfname = ' || pg_catalog.quote_literal(f.opfname) || ' AND x.opfmethod = ' || {},
+                {} || ' AND x.opfmethod = ' || {},
                 'DROP OPERATOR FAMILY IF EXISTS ' || q.qn || ';',
                 'OPERATOR FAMILY ' || q.qn, pg_catalog.obj_description(f.oid, 'pg_opfamily'), 0::oid, {}, ''
            FROM pg_catalog.pg_opfamily f
@@ -640,6 +639,7 @@ fn operator_families() -> String {
                 LATERAL (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(f.opfname) || ' USING ' || pg_catalog.quote_ident(am.amname) AS qn) q
           WHERE {USER_NS} AND {}",
         members("pg_opfamily", "f.oid"),
+        exists_in("pg_opfamily", "f", "opfname", "opfnamespace"),
         method_literal("am.amname"),
         member_needs("pg_opfamily", "f.oid"),
         not_extension_member("pg_opfamily", "f.oid")
@@ -659,8 +659,7 @@ fn operator_classes() -> String {
                     || E' AS\\n    ' || pg_catalog.concat_ws(E',\\n    ', {},
                            CASE WHEN c.opckeytype <> 0 THEN 'STORAGE ' || pg_catalog.format_type(c.opckeytype, NULL) END) || ';',
                 '',
-                'SELECT 1 FROM pg_catalog.pg_opclass x JOIN pg_catalog.pg_namespace xn ON xn.oid = x.opcnamespace WHERE xn.nspname = '
-                    || pg_catalog.quote_literal(n.nspname) || ' AND x.opcname = ' || pg_catalog.quote_literal(c.opcname) || ' AND x.opcmethod = ' || {},
+                {} || ' AND x.opcmethod = ' || {},
                 'DROP OPERATOR CLASS IF EXISTS ' || q.qn || ';',
                 'OPERATOR CLASS ' || q.qn, pg_catalog.obj_description(c.oid, 'pg_opclass'), 0::oid,
                 ARRAY['pg_opfamily:' || c.opcfamily::text] || {}, ''
@@ -672,6 +671,7 @@ fn operator_classes() -> String {
                 LATERAL (SELECT pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.opcname) || ' USING ' || pg_catalog.quote_ident(am.amname) AS qn) q
           WHERE {USER_NS} AND {}",
         members("pg_opclass", "c.oid"),
+        exists_in("pg_opclass", "c", "opcname", "opcnamespace"),
         method_literal("am.amname"),
         member_needs("pg_opclass", "c.oid"),
         not_extension_member("pg_opclass", "c.oid")
