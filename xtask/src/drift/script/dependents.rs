@@ -88,7 +88,7 @@ pub(super) fn plan(
             continue;
         }
         let mut drops = String::new();
-        for (domain, name, _) in &checks {
+        for (domain, name) in &checks {
             drops += &format!("ALTER DOMAIN {domain} DROP CONSTRAINT IF EXISTS {name};\n");
         }
         let closure_ids: Vec<ObjectId> = closure
@@ -110,7 +110,7 @@ pub(super) fn plan(
         names.extend(
             checks
                 .iter()
-                .map(|(domain, name, _)| format!("check {name} of domain {domain}")),
+                .map(|(domain, name)| format!("check {name} of domain {domain}")),
         );
         add_checks_again(writer, &checks);
         writer.push(
@@ -126,9 +126,9 @@ pub(super) fn plan(
     rebuilt
 }
 
-/// The checks of domains (domain, check name, both quoted, and its
-/// definition) that call the routine `oid` on the actual side.
-fn domain_checks(writer: &Writer, oid: Oid) -> Vec<(String, String, String)> {
+/// The checks of domains (domain and check name, both quoted) that call
+/// the routine `oid` on the actual side.
+fn domain_checks(writer: &Writer, oid: Oid) -> Vec<(String, String)> {
     let calls: BTreeSet<Oid> = writer
         .actual
         .depends
@@ -141,12 +141,11 @@ fn domain_checks(writer: &Writer, oid: Oid) -> Vec<(String, String, String)> {
         let TypeKind::Domain { checks, .. } = &t.kind else {
             continue;
         };
-        for (check_oid, (name, definition)) in t.constraint_oids.iter().zip(checks) {
+        for (check_oid, (name, _)) in t.constraint_oids.iter().zip(checks) {
             if calls.contains(check_oid) {
                 found.push((
                     writer.quoter.qualified(&t.schema, &t.name),
                     writer.quoter.ident(name),
-                    definition.clone(),
                 ));
             }
         }
@@ -154,11 +153,11 @@ fn domain_checks(writer: &Writer, oid: Oid) -> Vec<(String, String, String)> {
     found
 }
 
-/// The domain checks dropped for a routine, added again after it (the
-/// expected definition when the expected domain has the check), unless
-/// they are there.
-fn add_checks_again(writer: &mut Writer, checks: &[(String, String, String)]) {
-    for (domain, name, had) in checks {
+/// The domain checks dropped for a routine, added again after it as the
+/// expected domain has them, unless they are there; a check the expected
+/// side lacks (its domain goes, or it does) is not.
+fn add_checks_again(writer: &mut Writer, checks: &[(String, String)]) {
+    for (domain, name) in checks {
         let expected = writer.expected.types.iter().find_map(|t| match &t.kind {
             TypeKind::Domain { checks, .. }
                 if writer.quoter.qualified(&t.schema, &t.name) == *domain =>
@@ -170,15 +169,15 @@ fn add_checks_again(writer: &mut Writer, checks: &[(String, String, String)]) {
             }
             _ => None,
         });
+        let Some(expected) = expected else {
+            continue;
+        };
         let exists = format!(
             "EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE contypid = {}::regtype AND conname = {})",
             literal(domain),
             literal(name.trim_matches('"'))
         );
-        let add = format!(
-            "ALTER DOMAIN {domain} ADD CONSTRAINT {name} {};",
-            expected.as_deref().unwrap_or(had)
-        );
+        let add = format!("ALTER DOMAIN {domain} ADD CONSTRAINT {name} {expected};");
         writer.push(
             Section::Later,
             format!(
@@ -277,10 +276,16 @@ fn blocker(
                 }
                 _ => return None,
             };
+            let users = users_of(id);
+            // What holds rows (a table's check or default, a domain) keeps
+            // it until the drops, which take them in dependency order.
+            if users.iter().any(|&i| !rebuildable(&actual[i].key)) {
+                return None;
+            }
             return Some(Blocker {
                 what: id.to_string(),
                 pending,
-                users: users_of(id),
+                users,
                 then_drop: Some(extra::statement(&writer.quoter, h).sql),
                 routine: routine_oid(h),
             });

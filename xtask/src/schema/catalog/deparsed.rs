@@ -13,9 +13,10 @@
 //! create, after, exists, drop, comment target, comment, relation, needs,
 //! alter (what sets a wrapper's or server's settings on one whose options
 //! were cleared: they have dependents a drop would refuse to leave; what
-//! enables a rule again, or gives an aggregate back to PUBLIC, which
-//! CREATE OR REPLACE leaves as they were; what gives an existing text search
-//! configuration exactly its mappings).
+//! enables a rule again, or revokes an aggregate's grants and gives it back
+//! to PUBLIC, which CREATE OR REPLACE leaves as they were; what gives an
+//! existing text search dictionary its options and configuration exactly
+//! its mappings).
 //! Columns that only some versions have are read through `to_jsonb(row)`
 //! (absent is NULL) or chosen by `server_version_num` (14 to 18).
 
@@ -146,8 +147,8 @@ fn aggregates() -> String {
                 NULL::text,
                 'DROP AGGREGATE IF EXISTS ' || q.qn || '(' || q.args || ');',
                 'AGGREGATE ' || q.qn || '(' || q.args || ')', pg_catalog.obj_description(p.oid, 'pg_proc'), 0::oid, NULL::text[],
-                CASE WHEN p.proacl IS NULL OR EXISTS (SELECT 1 FROM pg_catalog.aclexplode(p.proacl) a WHERE a.grantee = 0)
-                     THEN 'GRANT EXECUTE ON FUNCTION ' || p.oid::pg_catalog.regprocedure::text || ' TO PUBLIC;' ELSE '' END
+                {} || CASE WHEN p.proacl IS NULL OR EXISTS (SELECT 1 FROM pg_catalog.aclexplode(p.proacl) a WHERE a.grantee = 0)
+                     THEN E'\nGRANT EXECUTE ON FUNCTION ' || p.oid::pg_catalog.regprocedure::text || ' TO PUBLIC;' ELSE '' END
            FROM pg_catalog.pg_proc p
            JOIN pg_catalog.pg_aggregate a ON a.aggfnoid = p.oid
            JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace,
@@ -156,8 +157,21 @@ fn aggregates() -> String {
           WHERE {USER_NS} AND p.prokind = 'a' AND {}",
         options.join(",\n                    "),
         aggregate_grants(),
+        revoke_every_grant("pg_catalog.quote_literal(p.oid::pg_catalog.regprocedure::text)"),
         not_extension_member("pg_proc", "p.oid")
     ))
+}
+
+/// A PL/pgSQL block that revokes every privilege of every role but the
+/// owner on the routine whose signature `signature` gives as a literal:
+/// CREATE OR REPLACE keeps an aggregate's grants, and its `after` only adds.
+fn revoke_every_grant(signature: &str) -> String {
+    format!(
+        "E'DECLARE\n    g record;\nBEGIN\n    FOR g IN SELECT DISTINCT a.grantee FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a WHERE p.oid = '
+            || {signature} || '::pg_catalog.regprocedure AND a.grantee <> p.proowner LOOP'
+            || E'\n        EXECUTE pg_catalog.format(''REVOKE ALL ON FUNCTION %s FROM %s'', ' || {signature}
+            || ', CASE WHEN g.grantee = 0 THEN ''PUBLIC'' ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(g.grantee)) END);\n    END LOOP;\nEND;'"
+    )
 }
 
 /// An aggregate's grants when it has an ACL of its own: EXECUTE revoked

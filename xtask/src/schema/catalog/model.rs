@@ -463,7 +463,8 @@ pub struct Deparsed {
     pub needs: Vec<ObjRef>,
     /// For a wrapper or a server: the `ALTER` that gives one whose options
     /// were cleared this definition; for an enabled rule, what enables it
-    /// (CREATE OR REPLACE keeps a disabled one disabled); for a text search
+    /// (CREATE OR REPLACE keeps a disabled one disabled); for an aggregate,
+    /// what revokes its grants (it keeps them too); for a text search
     /// dictionary, what sets these options; for a configuration, what drops
     /// its mappings and adds these. Empty for others.
     pub alter: String,
