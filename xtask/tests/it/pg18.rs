@@ -632,6 +632,48 @@ fn pg18_partitions_do_not_repeat_their_parents_identity() {
     assert!(found.is_empty(), "{found:#?}");
 }
 
+/// On 18 a table attached as a partition keeps the NOT NULL constraint
+/// name it was made with, no longer its own (`conislocal` false), while
+/// PARTITION OF alone gives the partition its parent's name: the rendering
+/// names it in the PARTITION OF column list.
+#[test]
+fn pg18_an_attached_partition_keeps_its_not_null_names() {
+    let Some((pg, _bin)) = cluster(18) else {
+        return;
+    };
+    create(
+        &pg,
+        "attached",
+        "CREATE SCHEMA app;
+         CREATE TABLE app.events (at date NOT NULL, note text) PARTITION BY RANGE (at);
+         CREATE TABLE app.events_2026 (at date NOT NULL, note text);
+         ALTER TABLE app.events ATTACH PARTITION app.events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+         CREATE TABLE app.events_2027 PARTITION OF app.events FOR VALUES FROM ('2027-01-01') TO ('2028-01-01');",
+    );
+    // Surprising: attached, the constraint is inherited only, under its old name.
+    assert_eq!(
+        psql(
+            &pg.url_for("attached"),
+            "SELECT conname || ' ' || conislocal FROM pg_constraint WHERE conrelid = 'app.events_2026'::regclass AND contype = 'n'"
+        ),
+        "events_2026_at_not_null false"
+    );
+    let sql = rendered(&read(&pg, "attached"));
+    assert!(
+        sql.contains(
+            "PARTITION OF app.events (\n    CONSTRAINT events_2026_at_not_null NOT NULL at\n)"
+        ),
+        "{sql}"
+    );
+    assert!(
+        sql.contains(
+            "CREATE TABLE IF NOT EXISTS app.events_2027 PARTITION OF app.events FOR VALUES"
+        ),
+        "{sql}"
+    );
+    round_trips(&pg, "attached");
+}
+
 /// The same schema read from 18 and from the default major (15 here)
 /// compares equal: NOT NULL rows with default names, a stored generated
 /// column, a partition's inherited identity and functions' identities

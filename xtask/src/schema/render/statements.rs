@@ -156,7 +156,7 @@ pub fn view_options(options: &[String]) -> (String, String) {
 /// constraints; what cannot be said there is added to `skipped`.
 pub(super) fn table_sql(
     quoter: &Quoter,
-    r: &Relation,
+    (r, parent): (&Relation, Option<&Relation>),
     relation_keys: &HashMap<Oid, UnitKey>,
     skipped: &mut Vec<(String, String)>,
 ) -> String {
@@ -168,21 +168,10 @@ pub(super) fn table_sql(
         for c in r.columns.iter().filter(|c| c.is_local) {
             items.push(column_sql(quoter, r, c));
         }
-        // A child's own NOT NULL on a column it inherits (18).
-        for c in r.columns.iter().filter(|c| !c.is_local) {
-            if let Some(n) = c.not_null_constraint.as_ref() {
-                if n.is_local && n.validated {
-                    let name = quoter.ident(&n.name);
-                    items.push(format!(
-                        "CONSTRAINT {name} NOT NULL {}",
-                        quoter.ident(&c.name)
-                    ));
-                }
-            }
-        }
     } else if r.columns.iter().any(|c| c.is_local && c.default.is_some()) {
         skipped.push(("partition column default".to_string(), qn.clone()));
     }
+    items.extend(own_not_nulls(quoter, r, parent));
     let mut inline: Vec<&Constraint> = r
         .constraints
         .iter()
@@ -257,6 +246,39 @@ pub(super) fn table_sql(
         }
     }
     sql
+}
+
+/// `CONSTRAINT name NOT NULL column` for the NOT NULL constraints (18) a
+/// child holds on columns it inherits under a name of its own: one it
+/// declared, or a partition's that is not its parent's (a table attached as
+/// a partition keeps the name it had; PARTITION OF gives the parent's).
+fn own_not_nulls(quoter: &Quoter, r: &Relation, parent: Option<&Relation>) -> Vec<String> {
+    let inherited_name = |column: &str| {
+        parent?
+            .columns
+            .iter()
+            .find(|c| c.name == column)?
+            .not_null_constraint
+            .as_ref()
+            .map(|n| n.name.as_str())
+    };
+    r.columns
+        .iter()
+        .filter_map(|c| {
+            let n = c.not_null_constraint.as_ref().filter(|n| n.validated)?;
+            let own = match parent {
+                Some(_) => inherited_name(&c.name) != Some(n.name.as_str()),
+                None => !c.is_local && n.is_local,
+            };
+            own.then(|| {
+                format!(
+                    "CONSTRAINT {} NOT NULL {}",
+                    quoter.ident(&n.name),
+                    quoter.ident(&c.name)
+                )
+            })
+        })
+        .collect()
 }
 
 /// A column's NOT NULL as drift reports it and snapshots list it: `NOT

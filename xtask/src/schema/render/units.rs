@@ -344,7 +344,16 @@ impl<'a> Builder<'a> {
         let definition = definition.trim_end().trim_end_matches(';');
         match r.kind {
             RelKind::Table | RelKind::PartitionedTable | RelKind::ForeignTable => {
-                table_sql(&self.quoter, r, &self.relation_keys, &mut self.skipped)
+                let parent = r
+                    .partition_of
+                    .as_ref()
+                    .and_then(|(p, _)| self.catalog.relation(*p));
+                table_sql(
+                    &self.quoter,
+                    (r, parent),
+                    &self.relation_keys,
+                    &mut self.skipped,
+                )
             }
             RelKind::View => {
                 let (opts, check) = view_options(&r.options);
