@@ -102,6 +102,7 @@ pub(super) fn alter(
             if writer.allow_drop =>
         {
             replace(quoter, difference, &qn, constraint)
+                + &referencing_again(writer, &qn, constraint)
         }
         _ => return false,
     };
@@ -133,8 +134,10 @@ fn replace(quoter: &Quoter, difference: &Difference, qn: &str, constraint: &Cons
             "",
         )
     };
+    // A key takes the foreign keys that reference it (added again below).
+    let cascade = if is_key(constraint) { " CASCADE" } else { "" };
     let then = format!(
-        "ALTER TABLE {qn} DROP CONSTRAINT {name};\nALTER TABLE {qn} ADD CONSTRAINT {name} {definition}{not_valid};"
+        "ALTER TABLE {qn} DROP CONSTRAINT {name}{cascade};\nALTER TABLE {qn} ADD CONSTRAINT {name} {definition}{not_valid};"
     );
     let mut sql = format!(
         "-- {}\n-- RISK: replaces the constraint{risk}.\n{}",
@@ -143,6 +146,55 @@ fn replace(quoter: &Quoter, difference: &Difference, qn: &str, constraint: &Cons
     );
     if constraint.validated && later {
         sql += &format!("ALTER TABLE {qn} VALIDATE CONSTRAINT {name};\n");
+    }
+    sql
+}
+
+/// A primary key, unique or exclusion constraint: foreign keys may use it.
+fn is_key(constraint: &Constraint) -> bool {
+    matches!(
+        constraint.kind,
+        ConstraintKind::PrimaryKey | ConstraintKind::Unique | ConstraintKind::Exclusion
+    )
+}
+
+/// After a key of `qn` was replaced (dropped with CASCADE): the expected
+/// side's foreign keys that reference `qn`, each added again NOT VALID and
+/// validated, unless its table has it or does not exist yet.
+fn referencing_again(writer: &Writer, qn: &str, key: &Constraint) -> String {
+    if !is_key(key) {
+        return String::new();
+    }
+    let quoter = &writer.quoter;
+    let references = format!(" REFERENCES {qn}(");
+    let mut sql = String::new();
+    for r in &writer.expected.relations {
+        let table = quoter.qualified(&r.schema, &r.name);
+        for fk in r
+            .constraints
+            .iter()
+            .filter(|c| c.kind == ConstraintKind::ForeignKey && c.definition.contains(&references))
+        {
+            let name = quoter.ident(&fk.name);
+            let definition = fk.definition.trim_end_matches(" NOT VALID");
+            let skip = format!(
+                "SELECT 1 WHERE pg_catalog.to_regclass({table_lit}) IS NULL OR EXISTS (SELECT 1 FROM pg_catalog.pg_constraint WHERE conrelid = pg_catalog.to_regclass({table_lit}) AND conname = {})",
+                literal(&fk.name),
+                table_lit = literal(&table)
+            );
+            let add = format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition} NOT VALID;");
+            sql += &format!(
+                "-- foreign key {name} of {table}, dropped with the key it references
+{}",
+                guarded(&skip, &add)
+            );
+            if fk.validated {
+                sql += &format!(
+                    "ALTER TABLE {table} VALIDATE CONSTRAINT {name};
+"
+                );
+            }
+        }
     }
     sql
 }
