@@ -184,15 +184,11 @@ fn referencing_again(writer: &Writer, qn: &str, key: &Constraint) -> String {
             );
             let add = format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition} NOT VALID;");
             sql += &format!(
-                "-- foreign key {name} of {table}, dropped with the key it references
-{}",
+                "-- foreign key {name} of {table}, dropped with the key it references\n{}",
                 guarded(&skip, &add)
             );
             if fk.validated {
-                sql += &format!(
-                    "ALTER TABLE {table} VALIDATE CONSTRAINT {name};
-"
-                );
+                sql += &format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name};\n");
             }
         }
     }

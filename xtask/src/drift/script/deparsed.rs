@@ -2,9 +2,8 @@
 //! privileges, event triggers, foreign-data wrappers, servers, user
 //! mappings, rules, publications, subscriptions, statistics objects, text
 //! search dictionaries and configurations, operators, operator families and
-//! classes, casts; missing ones come from sync's
-//! units): a
-//! changed one is made the expected one (how depends on its kind, see
+//! classes, casts; missing ones come from sync's units): a changed one is
+//! made the expected one (how depends on its kind, see
 //! [`DeparsedKind::change`]) only while the live catalogs still deparse it
 //! to something else; dropped.
 

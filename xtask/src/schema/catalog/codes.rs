@@ -116,9 +116,8 @@ impl DeparsedKind {
     /// options cleared and set again (other objects depend on wrappers and
     /// servers: a drop would fail), altered in place (a text search
     /// dictionary's options, a configuration's mappings: configurations,
-    /// columns and indexes use them), dropped and
-    /// created again, or not at all (a collation other objects may use:
-    /// left for a person).
+    /// columns and indexes use them), dropped and created again, or not at
+    /// all (a collation other objects may use: left for a person).
     pub fn change(self) -> DeparsedChange {
         match self {
             DeparsedKind::Aggregate | DeparsedKind::Rule => DeparsedChange::Replace,
